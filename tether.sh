@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# tether's front door: installs what the build needs on Debian 12, builds with meson, runs the demo, the
+# tests or the benchmarks. Run as root from the source tree:
+#
+#   ./tether.sh demo     install, build, and show tether at work
+#   ./tether.sh test     install, build, run every test suite; ends with "N passed, N failed"
+#   ./tether.sh build    install and build only (build/; build-asan/ with --sanitize)
+#   ./tether.sh bench    install the peers (tini, dumb-init, catatonit, hyperfine) and run bench/
+#   ./tether.sh deps     install the Debian packages only
+set -euo pipefail
+
+cd "$(dirname "$(readlink -f "$0")")"
+
+BUILD_PACKAGES=(meson ninja-build pkg-config gcc git musl-tools scdoc
+                libsystemd-dev libev-dev libseccomp-dev libcap-dev libjansson-dev)
+TEST_PACKAGES=(python3 python3-pytest util-linux procps busybox-static clang)
+BENCH_PACKAGES=(tini dumb-init catatonit hyperfine)
+
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'tether.sh: %s\n' "$*" >&2; exit 1; }
+
+# Installs what is missing, quietly; does nothing (and needs no network) when all is there.
+install_packages() {
+        local missing=() p
+        for p in "$@"; do
+                dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+        done
+        [ ${#missing[@]} -eq 0 ] && return 0
+        [ "$(id -u)" -eq 0 ] || die "missing packages ${missing[*]}: run as root, or install them"
+        say "installing ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq >/dev/null
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# build DIR [meson options...]: configures once, then builds; -Werror under CI.
+build() {
+        local dir=$1; shift
+        local opts=("$@")
+        [ "${CI:-}" = true ] && opts+=(-Dwerror=true)
+        if [ ! -f "$dir/build.ninja" ]; then
+                say "configuring $dir"
+                meson setup "$dir" "${opts[@]}" >/dev/null
+        elif [ ${#opts[@]} -gt 0 ]; then
+                meson configure "$dir" "${opts[@]}" >/dev/null
+        fi
+        say "building $dir"
+        ninja -C "$dir" >/dev/null || ninja -C "$dir"
+}
+
+cmd_deps() {
+        install_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+}
+
+cmd_build() {
+        cmd_deps
+        if [ "${1:-}" = --sanitize ]; then
+                build build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dstatic_init=disabled
+        else
+                build build
+        fi
+}
+
+cmd_demo() {
+        cmd_build
+        exec contrib/demo.sh build
+}
+
+# Every suite on the normal build, then unit and integration again under ASan+UBSan (../shared/STYLE.md
+# section 8), then the fuzzers briefly; one closing line over all of them.
+cmd_test() {
+        local logs=() rc=0
+        cmd_build
+        say "running all test suites (build/)"
+        meson test -C build --print-errorlogs --num-processes 2 >&2 || rc=1
+        logs+=(build/meson-logs/testlog.json)
+
+        cmd_build --sanitize
+        say "running unit and integration under ASan and UBSan (build-asan/)"
+        ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+                meson test -C build-asan --suite unit --suite integration --print-errorlogs \
+                --num-processes 2 >&2 || rc=1
+        logs+=(build-asan/meson-logs/testlog.json)
+
+        if [ -x tests/fuzz/run.sh ]; then
+                say "running the fuzzers briefly"
+                tests/fuzz/run.sh build-fuzz >&2 || rc=1
+                [ -f build-fuzz/meson-logs/testlog.json ] && logs+=(build-fuzz/meson-logs/testlog.json)
+        fi
+
+        python3 tests/summary.py "${logs[@]}" || rc=1
+        return $rc
+}
+
+cmd_bench() {
+        cmd_build
+        install_packages "${BENCH_PACKAGES[@]}"
+        local b
+        for b in bench/*.sh; do
+                say "running $b"
+                "$b" "$@"
+        done
+}
+
+case "${1:-}" in
+deps|build|demo|test|bench) c=$1; shift; "cmd_$c" "$@" ;;
+*) sed -n '2,11s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+esac
