@@ -6,6 +6,8 @@
 #include "options.h"
 #include "tap.h"
 
+/* o->argv points into argv: callers keep argv alive while they look at o (a compound literal inside a
+ * TAP_* macro's block would die with the block). */
 static int parse(char **argv, char **envp, InitOptions *o, char *err) {
         int argc = 0;
 
@@ -20,7 +22,11 @@ static void test_defaults_and_passthrough(void) {
         InitOptions o;
         char err[256];
 
-        TAP_EQ_INT(parse(ARGV("sleep", "1"), NULL, &o, err), 0);
+        char **sleep_argv = ARGV("sleep", "1");
+        char **ls_argv = ARGV("-s", "--", "ls", "-l", "-s");
+        char **ls_version_argv = ARGV("ls", "-l", "--version");
+
+        TAP_EQ_INT(parse(sleep_argv, NULL, &o, err), 0);
         TAP_EQ_INT(o.action, INIT_ACTION_RUN);
         TAP_EQ_STR(o.argv[0], "sleep");
         TAP_EQ_STR(o.argv[1], "1");
@@ -29,12 +35,12 @@ static void test_defaults_and_passthrough(void) {
         TAP_OK(!o.subreaper && !o.kill_process_group && o.parent_death_signal == 0);
 
         /* The program's own options stay its own, after -- and after the program name. */
-        TAP_EQ_INT(parse(ARGV("-s", "--", "ls", "-l", "-s"), NULL, &o, err), 0);
+        TAP_EQ_INT(parse(ls_argv, NULL, &o, err), 0);
         TAP_OK(o.subreaper);
         TAP_EQ_STR(o.argv[0], "ls");
         TAP_EQ_STR(o.argv[1], "-l");
         TAP_EQ_STR(o.argv[2], "-s");
-        TAP_EQ_INT(parse(ARGV("ls", "-l", "--version"), NULL, &o, err), 0);
+        TAP_EQ_INT(parse(ls_version_argv, NULL, &o, err), 0);
         TAP_EQ_INT(o.action, INIT_ACTION_RUN);
         TAP_EQ_STR(o.argv[1], "-l");
         TAP_EQ_STR(o.argv[2], "--version");
