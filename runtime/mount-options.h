@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef enum MountPropagation {
@@ -37,6 +38,11 @@ typedef struct MountOptions {
  * options and go to data, in order, as the spec says. Returns 0 or -ENOMEM. */
 int mount_options_parse(char *const *options, MountOptions *ret);
 void mount_options_done(MountOptions *o);
+
+/* The i-th option name of the table, NULL past its end; for `tether features`. */
+const char *mount_option_name(size_t i);
+/* Whether the i-th option is a MountExtra one (tmpcopyup, idmap, ridmap). */
+bool mount_option_is_extra(size_t i);
 
 /* For linux.rootfsPropagation: one of private, shared, slave, unbindable, or the same with an 'r'. */
 int mount_propagation_from_string(const char *s, MountPropagation *ret, bool *ret_recursive);

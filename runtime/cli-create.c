@@ -1,0 +1,567 @@
+/* `tether create`, `start` and `run`, with runc's options (opencontainers/runc:create.go, run.go). */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "container.h"
+#include "id.h"
+#include "log.h"
+#include "macro.h"
+#include "oci-config.h"
+#include "pidfd-util.h"
+#include "spec.h"
+#include "state.h"
+
+#define CREATE_USAGE "[--bundle DIR] [--pid-file FILE] [--console-socket SOCKET] [--no-pivot] [--preserve-fds N] ID"
+#define RUN_USAGE                                                                                           \
+        "[--bundle DIR] [--pid-file FILE] [--detach] [--keep] [--no-pivot] [--preserve-fds N] ID\n"          \
+        "       tether run --rootfs DIR [--rm] [--readonly] [--hostname NAME] [--env K=V]... [--user UID[:GID]]\n" \
+        "                  [--cwd DIR] [--mount SRC:DST[:ro]]... [--tmpfs DST]... [--net none|host|PATH]\n"   \
+        "                  [--cap-add CAP]... [--cap-drop CAP]... [--seccomp default|unconfined|FILE]\n"     \
+        "                  [--init] [--detach] [ID] [--] COMMAND [ARGS...]"
+#define SPEC_USAGE                                                                                          \
+        "[--bundle DIR] [--rootfs DIR] [--readonly] [--hostname NAME] [--env K=V]... [--user UID[:GID]]\n"    \
+        "                   [--cwd DIR] [--mount SRC:DST[:ro]]... [--tmpfs DST]... [--net none|host|PATH]\n"    \
+        "                   [--cap-add CAP]... [--cap-drop CAP]... [--seccomp default|unconfined|FILE]\n"      \
+        "                   [--init] [COMMAND [ARGS...]]"
+#define LIST_MAX 64
+
+/* A bounded list for repeatable options. */
+typedef struct ArgList {
+        char *items[LIST_MAX + 1];
+        size_t n;
+} ArgList;
+
+typedef struct CreateArgs {
+        const char *bundle;
+        const char *pid_file;
+        const char *console_socket;
+        bool no_pivot;
+        bool detach;
+        bool keep;
+        unsigned preserve_fds;
+        const char *id;
+        char id_buf[32];
+        /* The friendly flags of `run --rootfs`: a config built in memory, no bundle. */
+        SpecOptions spec;
+        bool friendly;
+        ArgList env, mounts, tmpfs, cap_add, cap_drop;
+        char init_path[PATH_MAX];
+} CreateArgs;
+
+enum {
+        OPT_PID_FILE = 0x100,
+        OPT_CONSOLE_SOCKET,
+        OPT_NO_PIVOT,
+        OPT_NO_NEW_KEYRING,
+        OPT_PRESERVE_FDS,
+        OPT_KEEP,
+        OPT_ROOTFS,
+        OPT_READONLY,
+        OPT_HOSTNAME,
+        OPT_ENV,
+        OPT_USER,
+        OPT_CWD,
+        OPT_MOUNT,
+        OPT_TMPFS,
+        OPT_NET,
+        OPT_CAP_ADD,
+        OPT_CAP_DROP,
+        OPT_SECCOMP,
+        OPT_INIT,
+        OPT_RM,
+};
+
+static int list_add(ArgList *l, char *item) {
+        if (l->n >= LIST_MAX)
+                return -E2BIG;
+        l->items[l->n++] = item;
+        return 0;
+}
+
+/* tether-init for --init: $TETHER_INIT, else beside us (installed), else in the build tree. */
+static int find_tether_init(char *buf, size_t len) {
+        static const char *const beside[] = {"tether-init", "../init/static/tether-init", "../init/tether-init"};
+        const char *env = getenv("TETHER_INIT");
+        char self[PATH_MAX / 2], *slash;
+        ssize_t n;
+
+        if (env && *env)
+                return snprintf(buf, len, "%s", env) < (int) len && access(buf, X_OK) == 0 ? 0 : -ENOENT;
+        n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        if (n < 0)
+                return -errno;
+        self[n] = '\0';
+        slash = strrchr(self, '/');
+        if (slash)
+                *slash = '\0';
+        for (size_t i = 0; i < ELEMENTSOF(beside); i++)
+                if (snprintf(buf, len, "%s/%s", self, beside[i]) < (int) len && access(buf, X_OK) == 0)
+                        return 0;
+        return -ENOENT;
+}
+
+static int parse_user(const char *s, SpecOptions *o) {
+        char *end;
+        unsigned long v;
+
+        errno = 0;
+        v = strtoul(s, &end, 10);
+        if (errno || end == s || *s == '-' || v >= UINT32_MAX)
+                return -EINVAL;
+        o->uid = o->gid = (unsigned) v;
+        if (*end == ':') {
+                s = end + 1;
+                v = strtoul(s, &end, 10);
+                if (errno || end == s || *s == '-' || v >= UINT32_MAX)
+                        return -EINVAL;
+                o->gid = (unsigned) v;
+        }
+        if (*end)
+                return -EINVAL;
+        o->has_user = true;
+        return 0;
+}
+
+static int parse_friendly_option(int c, CreateArgs *a) {
+        SpecOptions *o = &a->spec;
+
+        a->friendly = true;
+        switch (c) {
+        case OPT_ROOTFS:
+                o->rootfs = optarg;
+                return 0;
+        case OPT_READONLY:
+                o->readonly = true;
+                return 0;
+        case OPT_HOSTNAME:
+                o->hostname = optarg;
+                return 0;
+        case OPT_ENV:
+                return strchr(optarg, '=') ? list_add(&a->env, optarg) : -EINVAL;
+        case OPT_USER:
+                return parse_user(optarg, o);
+        case OPT_CWD:
+                o->cwd = optarg;
+                return optarg[0] == '/' ? 0 : -EINVAL;
+        case OPT_MOUNT:
+                return list_add(&a->mounts, optarg);
+        case OPT_TMPFS:
+                return list_add(&a->tmpfs, optarg);
+        case OPT_NET:
+                if (strcmp(optarg, "none") == 0)
+                        o->network = SPEC_NETWORK_NONE;
+                else if (strcmp(optarg, "host") == 0)
+                        o->network = SPEC_NETWORK_HOST;
+                else if (optarg[0] == '/') {
+                        o->network = SPEC_NETWORK_PATH;
+                        o->network_path = optarg;
+                } else
+                        return -EINVAL;
+                return 0;
+        case OPT_CAP_ADD:
+                return list_add(&a->cap_add, optarg);
+        case OPT_CAP_DROP:
+                return list_add(&a->cap_drop, optarg);
+        case OPT_SECCOMP:
+                o->seccomp = optarg;
+                return 0;
+        case 't':
+                o->tty = true;
+                return 0;
+        case OPT_INIT:
+                if (find_tether_init(a->init_path, sizeof(a->init_path)) < 0)
+                        return -ENOENT;
+                o->init_path = a->init_path;
+                return 0;
+        case OPT_RM: /* the default: run removes the container when it exits, unless --keep */
+                return 0;
+        }
+        return -EINVAL;
+}
+
+static int finish_friendly_lists(CreateArgs *a);
+
+/* After the friendly flags: [ID] [--] COMMAND [ARGS...]; without an ID one is made up. */
+static int parse_friendly_command(const char *verb, const char *usage, int argc, char **argv, CreateArgs *a) {
+        bool dashdash = optind > 0 && strcmp(argv[optind - 1], "--") == 0;
+
+        if (!a->spec.rootfs)
+                return cli_usage_error(verb, usage, "the friendly flags need --rootfs DIR");
+        if (a->spec.tty)
+                return cli_usage_error(verb, usage, "--tty is not supported yet");
+        if (!dashdash && optind < argc) {
+                a->id = argv[optind++];
+                if (optind < argc && strcmp(argv[optind], "--") == 0)
+                        optind++;
+        }
+        if (!a->id) {
+                snprintf(a->id_buf, sizeof(a->id_buf), "tether-%08x%04x", (unsigned) getpid(), (unsigned) (time(NULL) & 0xffff));
+                a->id = a->id_buf;
+        }
+        if (optind >= argc)
+                return cli_usage_error(verb, usage, "no command given");
+        a->spec.args = argv + optind;
+        return finish_friendly_lists(a);
+}
+
+static int finish_friendly_lists(CreateArgs *a) {
+        a->env.items[a->env.n] = NULL;
+        a->mounts.items[a->mounts.n] = NULL;
+        a->tmpfs.items[a->tmpfs.n] = NULL;
+        a->cap_add.items[a->cap_add.n] = NULL;
+        a->cap_drop.items[a->cap_drop.n] = NULL;
+        a->spec.env = a->env.items;
+        a->spec.mounts = a->mounts.items;
+        a->spec.tmpfs = a->tmpfs.items;
+        a->spec.cap_add = a->cap_add.items;
+        a->spec.cap_drop = a->cap_drop.items;
+        return 0;
+}
+
+static int parse_create_args(const char *verb, const char *usage, int argc, char **argv, CreateArgs *a) {
+        static const struct option options[] = {
+                {"bundle", required_argument, NULL, 'b'},
+                {"pid-file", required_argument, NULL, OPT_PID_FILE},
+                {"console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET},
+                {"no-pivot", no_argument, NULL, OPT_NO_PIVOT},
+                {"no-new-keyring", no_argument, NULL, OPT_NO_NEW_KEYRING},
+                {"preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS},
+                {"detach", no_argument, NULL, 'd'},
+                {"keep", no_argument, NULL, OPT_KEEP},
+                {"rootfs", required_argument, NULL, OPT_ROOTFS},
+                {"readonly", no_argument, NULL, OPT_READONLY},
+                {"hostname", required_argument, NULL, OPT_HOSTNAME},
+                {"env", required_argument, NULL, OPT_ENV},
+                {"user", required_argument, NULL, OPT_USER},
+                {"cwd", required_argument, NULL, OPT_CWD},
+                {"mount", required_argument, NULL, OPT_MOUNT},
+                {"tmpfs", required_argument, NULL, OPT_TMPFS},
+                {"net", required_argument, NULL, OPT_NET},
+                {"cap-add", required_argument, NULL, OPT_CAP_ADD},
+                {"cap-drop", required_argument, NULL, OPT_CAP_DROP},
+                {"seccomp", required_argument, NULL, OPT_SECCOMP},
+                {"tty", no_argument, NULL, 't'},
+                {"init", no_argument, NULL, OPT_INIT},
+                {"rm", no_argument, NULL, OPT_RM},
+                {}
+        };
+        bool is_run = strcmp(verb, "run") == 0, is_spec = strcmp(verb, "spec") == 0;
+        char *end;
+        int c, r;
+
+        *a = (CreateArgs){.bundle = "."};
+        optind = 0;
+        while ((c = getopt_long(argc, argv, is_run ? "+:b:dt" : "+:b:", options, NULL)) >= 0)
+                switch (c) {
+                case 'b':
+                        a->bundle = optarg;
+                        break;
+                case OPT_PID_FILE:
+                        a->pid_file = optarg;
+                        break;
+                case OPT_CONSOLE_SOCKET:
+                        a->console_socket = optarg;
+                        break;
+                case OPT_NO_PIVOT:
+                        a->no_pivot = true;
+                        break;
+                case OPT_NO_NEW_KEYRING: /* no session keyring is created anyway */
+                        break;
+                case OPT_PRESERVE_FDS:
+                        errno = 0;
+                        a->preserve_fds = (unsigned) strtoul(optarg, &end, 10);
+                        if (errno || *end || *optarg == '-' || a->preserve_fds > 1024)
+                                return cli_usage_error(verb, usage, "invalid --preserve-fds '%s'", optarg);
+                        break;
+                case 'd':
+                        a->detach = true;
+                        break;
+                case OPT_KEEP:
+                        a->keep = true;
+                        break;
+                case ':':
+                        return cli_usage_error(verb, usage, "option '%s' needs an argument", argv[optind - 1]);
+                case '?':
+                        return cli_usage_error(verb, usage, "unknown option '%s'", argv[optind - 1]);
+                default:
+                        if (!is_run && !is_spec)
+                                return cli_usage_error(verb, usage, "unknown option '%s'", argv[optind - 1]);
+                        r = parse_friendly_option(c, a);
+                        if (r == -ENOENT)
+                                return cli_usage_error(verb, usage, "--init: no tether-init found; set TETHER_INIT");
+                        if (r < 0)
+                                return cli_usage_error(verb, usage, "invalid value '%s' for '%s'", optarg ?: "",
+                                                       argv[optind - 1]);
+                }
+        if (is_spec) {
+                a->friendly = true;
+                a->spec.args = optind < argc ? argv + optind : NULL;
+                return finish_friendly_lists(a);
+        }
+        if (a->friendly)
+                return parse_friendly_command(verb, usage, argc, argv, a);
+        if (argc - optind != 1)
+                return cli_usage_error(verb, usage, "expected exactly one container id");
+        a->id = argv[optind];
+        return 0;
+}
+
+/* The friendly flags' config: built as JSON, then parsed like any config.json, so it is checked the same. */
+static int load_friendly_config(const CreateArgs *a, OciConfig **ret, char **ret_text, char *bundle, char *rootfs) {
+        _cleanup_free_ char *text = NULL;
+        OciError parse_error = {};
+        const char *what = NULL;
+        json_t *spec = NULL;
+        int r;
+
+        if (!realpath(a->spec.rootfs, rootfs))
+                return log_error_errno(errno, "rootfs '%s'", a->spec.rootfs);
+        strcpy(bundle, rootfs);
+        r = spec_build(&a->spec, &spec, &what);
+        if (r < 0)
+                return log_error_errno(r, "invalid value '%s'", what ?: "");
+        json_object_set_new(json_object_get(spec, "root"), "path", json_string(rootfs));
+        text = json_dumps(spec, JSON_COMPACT);
+        json_decref(spec);
+        if (!text)
+                return log_error_errno(ENOMEM, "failed to build the config");
+        r = oci_config_parse(text, strlen(text), "(--rootfs config)", ret, &parse_error);
+        if (r < 0)
+                return log_error("%s", parse_error.message[0] ? parse_error.message : strerror(-r)), r;
+        *ret_text = TAKE_PTR(text);
+        return 0;
+}
+
+static int load_bundle_config(const CreateArgs *a, OciConfig **ret, char **ret_text, char *bundle, char *rootfs) {
+        _cleanup_(oci_config_freep) OciConfig *config = NULL;
+        _cleanup_close_ int bundle_fd = -EBADF, fd = -EBADF;
+        _cleanup_free_ char *text = NULL;
+        char joined[PATH_MAX * 2], path[PATH_MAX + 16];
+        OciError parse_error = {};
+        struct stat st;
+        int r;
+
+        if (!realpath(a->bundle, bundle))
+                return log_error_errno(errno, "bundle '%s'", a->bundle);
+        bundle_fd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (bundle_fd < 0)
+                return log_error_errno(errno, "bundle '%s'", bundle);
+        /* Read here rather than by oci_config_parse_file(): the text is kept with the state. */
+        snprintf(path, sizeof(path), "%s/config.json", bundle);
+        fd = openat(bundle_fd, "config.json", O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return log_error_errno(errno, "failed to read '%s'", path);
+        if (!S_ISREG(st.st_mode) || st.st_size > OCI_CONFIG_SIZE_MAX)
+                return log_error("'%s' is not a regular file of at most 64 MiB", path), -EINVAL;
+        text = malloc(st.st_size + 1);
+        if (!text || read(fd, text, st.st_size) != st.st_size)
+                return log_error_errno(text ? errno : ENOMEM, "failed to read '%s'", path);
+        text[st.st_size] = '\0';
+        r = oci_config_parse(text, st.st_size, path, &config, &parse_error);
+        if (r < 0 && parse_error.message[0])
+                return log_error("%s", parse_error.message), r;
+        if (r < 0)
+                return log_error_errno(r, "failed to parse '%s'", path);
+
+        snprintf(joined, sizeof(joined), "%s%s%s", config->root_path[0] == '/' ? "" : bundle,
+                 config->root_path[0] == '/' ? "" : "/", config->root_path);
+        if (!realpath(joined, rootfs))
+                return log_error_errno(errno, "rootfs '%s' of bundle '%s'", config->root_path, bundle);
+        *ret = TAKE_PTR(config);
+        *ret_text = TAKE_PTR(text);
+        return 0;
+}
+
+/* Validates the id, reads the config and creates the container: our child, waiting for start. */
+static int create_from_args(const GlobalOptions *g, const CreateArgs *a, int *ret_root_fd, pid_t *ret_pid) {
+        _cleanup_(oci_config_freep) OciConfig *config = NULL;
+        _cleanup_close_ int root_fd = -EBADF;
+        _cleanup_free_ char *text = NULL;
+        char bundle[PATH_MAX], rootfs[PATH_MAX];
+        ContainerError error = {};
+        ContainerOptions o;
+        int r;
+
+        /* The id first: a bad one is refused before any file is read or written. */
+        if (id_validate(a->id) < 0)
+                return log_error("invalid container id '%s': expected 1 to 128 of [A-Za-z0-9_.-], starting with a letter or digit", a->id);
+        r = a->friendly ? load_friendly_config(a, &config, &text, bundle, rootfs)
+                        : load_bundle_config(a, &config, &text, bundle, rootfs);
+        if (r < 0)
+                return r;
+        if (!config->process)
+                return log_error("'%s/config.json' has no 'process' to run", bundle), -EINVAL;
+        if (config->process->terminal && !a->console_socket)
+                return log_error("process.terminal is set, but no --console-socket is given"), -EINVAL;
+        if (config->process->terminal)
+                return log_error("process.terminal with --console-socket is not supported yet"), -EOPNOTSUPP;
+
+        r = state_root_open(g->root, &root_fd);
+        if (r < 0)
+                return log_error_errno(r, "failed to open state directory '%s'", g->root);
+        o = (ContainerOptions){
+                .id = a->id,
+                .bundle = bundle,
+                .rootfs = rootfs,
+                .pid_file = a->pid_file,
+                .no_pivot = a->no_pivot,
+                .preserve_fds = a->preserve_fds,
+                .config_json = text,
+                .config_json_len = strlen(text),
+        };
+        r = container_create(root_fd, &o, config, ret_pid, &error);
+        if (r < 0)
+                return log_error_errno(r, "container '%s': %s", a->id, error.text);
+        *ret_root_fd = TAKE_FD(root_fd);
+        return 0;
+}
+
+int verb_create(const GlobalOptions *g, int argc, char **argv) {
+        _cleanup_close_ int root_fd = -EBADF;
+        CreateArgs a;
+        pid_t pid;
+        int r;
+
+        r = parse_create_args("create", CREATE_USAGE, argc, argv, &a);
+        if (r != 0)
+                return r;
+        return create_from_args(g, &a, &root_fd, &pid) < 0 ? 1 : 0;
+}
+
+static int start_container(const GlobalOptions *g, const char *id) {
+        _cleanup_close_ int root_fd = -EBADF, dir_fd = -EBADF;
+        ContainerError error = {};
+        int r;
+
+        if (cli_open_container(g, id, &root_fd, &dir_fd) < 0)
+                return -EINVAL;
+        r = container_start(dir_fd, &error);
+        if (r < 0)
+                return log_error_errno(r, "container '%s': %s", id, error.text);
+        if (r > 0)
+                log_warning("container '%s': %s, ignoring", id, error.text);
+        return 0;
+}
+
+int verb_start(const GlobalOptions *g, int argc, char **argv) {
+        if (argc != 2)
+                return cli_usage_error("start", "ID", "expected exactly one container id");
+        return start_container(g, argv[1]) < 0 ? 1 : 0;
+}
+
+/* Forwards the signals `run` gets to the container's process until it exits, then returns its status:
+ * its exit code, or 128+N after signal N (as a shell reports it). */
+static int wait_forwarding(pid_t pid) {
+        _cleanup_close_ int sfd = -EBADF, pidfd = -EBADF;
+        sigset_t all, old;
+        int status;
+
+        sigfillset(&all);
+        sigprocmask(SIG_BLOCK, &all, &old);
+        sfd = signalfd(-1, &all, SFD_CLOEXEC);
+        pidfd = pidfd_open_pid(pid);
+        for (;;) {
+                struct pollfd p[2] = {{.fd = sfd, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
+                struct signalfd_siginfo si;
+
+                if (waitpid(pid, &status, WNOHANG) == pid)
+                        break;
+                if (sfd < 0 || pidfd < 0) { /* no way to multiplex: just wait */
+                        if (RETRY_ON_EINTR(waitpid(pid, &status, 0)) == pid)
+                                break;
+                        continue;
+                }
+                if (RETRY_ON_EINTR(poll(p, 2, -1)) < 0)
+                        continue;
+                if ((p[0].revents & POLLIN) && read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGCHLD)
+                        (void) pidfd_kill(pidfd, pid, (int) si.ssi_signo);
+        }
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static void remove_state(int root_fd, const char *id) {
+        _cleanup_close_ int dir_fd = -EBADF;
+        ContainerError error = {};
+
+        if (state_dir_open(root_fd, id, &dir_fd) < 0)
+                return;
+        if (container_run_poststop(dir_fd, &error) < 0)
+                log_warning("container '%s': %s, ignoring", id, error.text);
+        (void) state_dir_remove(root_fd, id, dir_fd);
+}
+
+int verb_run(const GlobalOptions *g, int argc, char **argv) {
+        _cleanup_close_ int root_fd = -EBADF;
+        CreateArgs a;
+        pid_t pid;
+        int r, status;
+
+        r = parse_create_args("run", RUN_USAGE, argc, argv, &a);
+        if (r != 0)
+                return r;
+        if (create_from_args(g, &a, &root_fd, &pid) < 0)
+                return 1;
+        if (start_container(g, a.id) < 0) {
+                kill(pid, SIGKILL);
+                waitpid(pid, NULL, 0);
+                remove_state(root_fd, a.id);
+                return 1;
+        }
+        if (a.detach)
+                return 0;
+        status = wait_forwarding(pid);
+        if (!a.keep)
+                remove_state(root_fd, a.id);
+        return status;
+}
+
+/* `tether spec`: writes BUNDLE/config.json with our secure defaults and the friendly flags; never
+ * overwrites one (opencontainers/runc:spec.go refuses too). */
+int verb_spec(const GlobalOptions *g, int argc, char **argv) {
+        _cleanup_close_ int bundle_fd = -EBADF, fd = -EBADF;
+        _cleanup_free_ char *text = NULL;
+        const char *what = NULL;
+        json_t *spec = NULL;
+        CreateArgs a;
+        size_t len;
+        int r;
+
+        r = parse_create_args("spec", SPEC_USAGE, argc, argv, &a);
+        if (r != 0)
+                return r;
+        r = spec_build(&a.spec, &spec, &what);
+        if (r < 0)
+                return log_error_errno(r, "invalid value '%s'", what ?: ""), 1;
+        text = json_dumps(spec, JSON_INDENT(8));
+        json_decref(spec);
+        if (!text)
+                return log_error_errno(ENOMEM, "failed to build the config"), 1;
+
+        bundle_fd = open(a.bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (bundle_fd < 0)
+                return log_error_errno(errno, "bundle '%s'", a.bundle), 1;
+        fd = openat(bundle_fd, "config.json", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd < 0 && errno == EEXIST)
+                return log_error("'%s/config.json' exists already: remove it first", a.bundle), 1;
+        if (fd < 0)
+                return log_error_errno(errno, "failed to create '%s/config.json'", a.bundle), 1;
+        len = strlen(text);
+        if (write(fd, text, len) != (ssize_t) len || write(fd, "\n", 1) != 1)
+                return log_error_errno(errno, "failed to write '%s/config.json'", a.bundle), 1;
+        return 0;
+}

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <stdbool.h>
+
+/* The command line's global options, shared by the verbs (runtime/main.c parses them). */
+typedef struct GlobalOptions {
+        const char *root;   /* --root: the state directory, default /run/tether */
+        const char *log;    /* --log FILE */
+        bool log_json;      /* --log-format json */
+        bool debug;         /* --debug */
+        bool systemd_cgroup; /* --systemd-cgroup */
+} GlobalOptions;
+
+typedef struct Verb {
+        const char *name;
+        int (*run)(const GlobalOptions *g, int argc, char **argv);
+        const char *summary;
+} Verb;
+
+/* Each returns the process exit status: 0, 1 on failure, 2 on usage, or the container's (run). */
+int verb_create(const GlobalOptions *g, int argc, char **argv);
+int verb_start(const GlobalOptions *g, int argc, char **argv);
+int verb_run(const GlobalOptions *g, int argc, char **argv);
+int verb_spec(const GlobalOptions *g, int argc, char **argv);
+int verb_state(const GlobalOptions *g, int argc, char **argv);
+int verb_list(const GlobalOptions *g, int argc, char **argv);
+int verb_features(const GlobalOptions *g, int argc, char **argv);
+int verb_kill(const GlobalOptions *g, int argc, char **argv);
+int verb_delete(const GlobalOptions *g, int argc, char **argv);
+
+/* Opens the state root and validates id; logs and returns -errno on failure. */
+int cli_open_container(const GlobalOptions *g, const char *id, int *ret_root_fd, int *ret_dir_fd);
+
+/* Prints "tether VERB: MESSAGE" and the verb's usage on stderr; returns 2. */
+int cli_usage_error(const char *verb, const char *usage, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -1,0 +1,601 @@
+/* A container's first process, from clone() to exec(), in runc's shape
+ * (opencontainers/runc:libcontainer/standard_init_linux.go): the runtime clones it into its new
+ * namespaces, it sets up the rootfs and the process, reports "ready" over a socketpair, and blocks
+ * opening ROOT/ID/exec.fifo for writing until `start` opens it for reading; then it execs. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "container.h"
+#include "hooks.h"
+#include "macro.h"
+#include "pidfd-util.h"
+#include "pidref.h"
+#include "process.h"
+#include "rootfs.h"
+#include "seccomp-filter.h"
+#include "state.h"
+
+#define EXEC_FIFO "exec.fifo"
+#define CONFIG_COPY "config.json"
+
+/* What the first process tells the runtime. */
+typedef enum SyncType {
+        SYNC_READY, /* set up, waiting for start */
+        SYNC_HOOKS, /* mounts done: run createRuntime hooks, then send the state for createContainer */
+        SYNC_ERROR, /* error and text say what failed */
+} SyncType;
+
+typedef struct SyncMessage {
+        SyncType type;
+        int error;
+        char text[1024];
+} SyncMessage;
+
+/* The largest state JSON passed to the first process for its hooks. */
+#define STATE_JSON_MAX (64 * 1024)
+
+static int set_error(ContainerError *e, int error, const char *fmt, ...) {
+        va_list ap;
+
+        if (e) {
+                va_start(ap, fmt);
+                vsnprintf(e->text, sizeof(e->text), fmt, ap);
+                va_end(ap);
+        }
+        return error;
+}
+
+_noreturn_ static void child_fail(int sync_fd, int error, const char *fmt, ...) {
+        SyncMessage m = {.type = SYNC_ERROR, .error = error < 0 ? -error : error};
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(m.text, sizeof(m.text), fmt, ap);
+        va_end(ap);
+        (void) !write(sync_fd, &m, sizeof(m));
+        _exit(1);
+}
+
+static int join_namespaces(const OciConfig *c, bool user_only, const char **reterr_what) {
+        for (int pass = 0; pass < 2; pass++)
+                for (size_t i = 0; i < c->n_namespaces; i++) {
+                        const OciNamespace *ns = &c->namespaces[i];
+                        _cleanup_close_ int fd = -EBADF;
+                        bool is_user = ns->type == OCI_NAMESPACE_USER;
+
+                        /* The user namespace first: it grants the rights to join the others. PID and time
+                         * namespaces are joined by the runtime, before clone(): setns() into them only
+                         * moves children. */
+                        if (!ns->path || (pass == 0) != is_user || ns->type == OCI_NAMESPACE_PID ||
+                            ns->type == OCI_NAMESPACE_TIME || (user_only && !is_user))
+                                continue;
+                        *reterr_what = ns->path;
+                        fd = open(ns->path, O_RDONLY | O_CLOEXEC);
+                        if (fd < 0)
+                                return -errno;
+                        if (setns(fd, oci_namespace_type_to_clone_flag(ns->type)) < 0)
+                                return -errno;
+                }
+        return 0;
+}
+
+/* podman and docker turn runc's wording into exit codes 127 and 126 (containers/podman:libpod/oci_util.go
+ * getOCIRuntimeError matches "executable file not found", "no such file or directory", "permission
+ * denied"), so use runc's. */
+_noreturn_ static void child_fail_exec(int sync_fd, int error, const char *name) {
+        if (error == -ENOENT && !strchr(name, '/'))
+                child_fail(sync_fd, error, "unable to start container process: exec: \"%s\": executable file not found in $PATH", name);
+        if (error == -ENOENT)
+                child_fail(sync_fd, error, "unable to start container process: exec: \"%s\": stat %s: no such file or directory", name, name);
+        child_fail(sync_fd, error, "unable to start container process: exec: \"%s\": permission denied", name);
+}
+
+static void load_seccomp(int sync_fd, const OciConfig *c) {
+        const char *what = NULL;
+        int r;
+
+        r = seccomp_filter_load(c->seccomp, &what);
+        if (r < 0)
+                child_fail(sync_fd, r, "failed to load the seccomp filter%s%s%s", what ? " for '" : "", what ?: "",
+                           what ? "'" : "");
+}
+
+/* Hooks run by the container's first process itself, in its namespaces. */
+static void child_run_hooks(int sync_fd, const OciHookList *hooks, const char *state_json, const char *kind) {
+        const char *what = NULL;
+        int status = 0, r;
+
+        r = hooks_run(hooks, state_json, &what, &status);
+        if (r == -ECHILD)
+                child_fail(sync_fd, r, "%s hook '%s' failed with status %d", kind, what, status);
+        if (r < 0)
+                child_fail(sync_fd, r, "%s hook '%s' failed", kind, what);
+}
+
+/* Receives a state JSON from the runtime into a new buffer. */
+static char *child_receive_state(int sync_fd) {
+        char *buf = malloc(STATE_JSON_MAX + 1);
+        ssize_t n;
+
+        if (!buf)
+                _exit(1);
+        n = RETRY_ON_EINTR(read(sync_fd, buf, STATE_JSON_MAX));
+        if (n <= 0)
+                _exit(1); /* the runtime failed and tells the user itself */
+        buf[n] = '\0';
+        return buf;
+}
+
+typedef struct ChildArgs {
+        const ContainerOptions *o;
+        const OciConfig *c;
+        int sync_fd;
+        int fifo_fd; /* O_PATH */
+        int state_dir_fd; /* locked: the lock goes with the open file, so the child must close its copy */
+} ChildArgs;
+
+_noreturn_ static void child_exec_after_start(const ChildArgs *a, const char *exe, const char *created_state) {
+        char fifo[64];
+        int fd;
+
+        snprintf(fifo, sizeof(fifo), "/proc/self/fd/%d", a->fifo_fd);
+        fd = open(fifo, O_WRONLY | O_CLOEXEC); /* blocks until `start` opens it for reading */
+        if (fd < 0 || write(fd, "0", 1) != 1)
+                _exit(1);
+        close(fd);
+        close(a->fifo_fd);
+
+        if (created_state) {
+                const char *what = NULL;
+                int status = 0;
+
+                if (hooks_run(&a->c->hooks[OCI_HOOK_START_CONTAINER], created_state, &what, &status) < 0) {
+                        dprintf(STDERR_FILENO, "tether: container '%s': startContainer hook '%s' failed\n", a->o->id, what);
+                        _exit(1);
+                }
+        }
+
+        /* Everything above the preserved fds is closed on exec (containers/crun:src/libcrun/utils.c). */
+        (void) syscall(SYS_close_range, 3 + a->o->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+        execve(exe, a->c->process->args, a->c->process->env ?: (char *[]){NULL});
+        dprintf(STDERR_FILENO, "tether: container '%s': failed to execute '%s': %s\n", a->o->id, exe, strerror(errno));
+        _exit(127);
+}
+
+/* Whether the first process must stop between mounts and pivot_root for hooks: createRuntime and prestart
+ * run in the runtime, createContainer in the container, and both get the state from the runtime. */
+static bool needs_hook_sync(const OciConfig *c) {
+        return hooks_any(&c->hooks[OCI_HOOK_PRESTART]) || hooks_any(&c->hooks[OCI_HOOK_CREATE_RUNTIME]) ||
+               hooks_any(&c->hooks[OCI_HOOK_CREATE_CONTAINER]);
+}
+
+_noreturn_ static void child_main(const ChildArgs *a, bool new_user_ns) {
+        const OciConfig *c = a->c;
+        const char *what = NULL;
+        char exe[4096], *created_state = NULL;
+        SyncMessage ready = {.type = SYNC_READY};
+        int r;
+
+        safe_close(a->state_dir_fd);
+        if (new_user_ns) {
+                /* Wait until the runtime has written our uid_map and gid_map. */
+                char go;
+                if (read(a->sync_fd, &go, 1) != 1)
+                        _exit(1);
+                if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+                        child_fail(a->sync_fd, errno, "failed to become root in the user namespace");
+        }
+        r = join_namespaces(c, false, &what);
+        if (r < 0)
+                child_fail(a->sync_fd, r, "failed to join namespace '%s'", what);
+        r = process_set_names(c, &what);
+        if (r < 0)
+                child_fail(a->sync_fd, r, "failed to set the %s", what);
+        r = rootfs_prepare(c, a->o->rootfs, &what);
+        if (r < 0)
+                child_fail(a->sync_fd, r, "failed to set up the rootfs at '%s'", what);
+        if (needs_hook_sync(c)) {
+                SyncMessage hooks = {.type = SYNC_HOOKS};
+                _cleanup_free_ char *creating_state = NULL;
+
+                if (write(a->sync_fd, &hooks, sizeof(hooks)) != sizeof(hooks))
+                        _exit(1);
+                creating_state = child_receive_state(a->sync_fd);
+                child_run_hooks(a->sync_fd, &c->hooks[OCI_HOOK_CREATE_CONTAINER], creating_state, "createContainer");
+        }
+        r = rootfs_enter(c, a->o->rootfs, a->o->no_pivot, &what);
+        if (r < 0)
+                child_fail(a->sync_fd, r, "failed to set up the rootfs at '%s'", what);
+        r = process_apply_sysctl(c, &what);
+        if (r < 0)
+                child_fail(a->sync_fd, r, "failed to set sysctl '%s'", what);
+        if (access("/proc/self/fd", F_OK) < 0)
+                child_fail(a->sync_fd, ENOENT, "the container has no /proc mount, which 'start' needs");
+        r = process_find_executable(c->process, exe, sizeof(exe));
+        if (r < 0)
+                child_fail_exec(a->sync_fd, r, c->process->args[0]);
+
+        /* Seccomp as close to execve() as it can be, so that profiles need allow little of ours; but
+         * without no_new_privs loading it takes CAP_SYS_ADMIN, so then before the capabilities go
+         * (opencontainers/runc:libcontainer/standard_init_linux.go). */
+        if (!c->process->no_new_privileges)
+                load_seccomp(a->sync_fd, c);
+        r = process_setup(c->process, new_user_ns || oci_config_get_namespace(c, OCI_NAMESPACE_USER), &what);
+        if (r < 0)
+                child_fail(a->sync_fd, r, "failed to apply '%s'", what);
+        if (c->process->no_new_privileges)
+                load_seccomp(a->sync_fd, c);
+
+        if (write(a->sync_fd, &ready, sizeof(ready)) != sizeof(ready))
+                _exit(1);
+        if (hooks_any(&c->hooks[OCI_HOOK_START_CONTAINER]))
+                created_state = child_receive_state(a->sync_fd);
+        close(a->sync_fd);
+        child_exec_after_start(a, exe, created_state);
+}
+
+static int write_id_map(pid_t pid, const char *file, const OciIdMapping *m, size_t n) {
+        _cleanup_close_ int fd = -EBADF;
+        char path[64], buf[4096];
+        size_t len = 0;
+
+        for (size_t i = 0; i < n && len < sizeof(buf); i++)
+                len += snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n", m[i].container_id, m[i].host_id,
+                                m[i].size);
+        if (len >= sizeof(buf))
+                return -E2BIG;
+        snprintf(path, sizeof(path), "/proc/%d/%s", (int) pid, file);
+        fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        return write(fd, buf, len) == (ssize_t) len ? 0 : -errno;
+}
+
+/* Joins the PID and time namespaces given by path, and makes a new time namespace with its offsets:
+ * both only take effect for our children, so the runtime itself does it before clone(). */
+static int prepare_parent_namespaces(const OciConfig *c, ContainerError *reterr) {
+        const OciNamespace *ns;
+
+        for (int t = 0; t < 2; t++) {
+                ns = oci_config_get_namespace(c, t == 0 ? OCI_NAMESPACE_PID : OCI_NAMESPACE_TIME);
+                if (ns && ns->path) {
+                        _cleanup_close_ int fd = open(ns->path, O_RDONLY | O_CLOEXEC);
+
+                        if (fd < 0 || setns(fd, oci_namespace_type_to_clone_flag(ns->type)) < 0)
+                                return set_error(reterr, -errno, "failed to join namespace '%s'", ns->path);
+                }
+        }
+        ns = oci_config_get_namespace(c, OCI_NAMESPACE_TIME);
+        if (ns && !ns->path) {
+                char buf[128];
+                int n = 0;
+
+                if (unshare(CLONE_NEWTIME) < 0)
+                        return set_error(reterr, -errno, "failed to create a time namespace");
+                /* Offsets can only be written before any process is in the namespace. */
+                if (c->time_offset_monotonic.set)
+                        n += snprintf(buf + n, sizeof(buf) - n, "monotonic %lld %u\n",
+                                      (long long) c->time_offset_monotonic.secs, c->time_offset_monotonic.nanosecs);
+                if (c->time_offset_boottime.set)
+                        n += snprintf(buf + n, sizeof(buf) - n, "boottime %lld %u\n",
+                                      (long long) c->time_offset_boottime.secs, c->time_offset_boottime.nanosecs);
+                if (n > 0) {
+                        _cleanup_close_ int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+
+                        if (fd < 0 || write(fd, buf, n) != n)
+                                return set_error(reterr, -errno, "failed to set the time namespace offsets");
+                }
+        }
+        return 0;
+}
+
+static unsigned long new_namespace_flags(const OciConfig *c) {
+        unsigned long flags = 0;
+
+        for (size_t i = 0; i < c->n_namespaces; i++)
+                if (!c->namespaces[i].path && c->namespaces[i].type != OCI_NAMESPACE_TIME)
+                        flags |= (unsigned long) oci_namespace_type_to_clone_flag(c->namespaces[i].type);
+        return flags;
+}
+
+static int make_exec_fifo(int dir_fd, const OciConfig *c, int *ret_fd) {
+        uid_t uid = 0;
+        gid_t gid = 0;
+        int fd;
+
+        /* 0622 and owned by the container's root, so that the process can still open it after dropping
+         * to its user (runc does the same). */
+        if (mkfifoat(dir_fd, EXEC_FIFO, 0622) < 0 || fchmodat(dir_fd, EXEC_FIFO, 0622, 0) < 0)
+                return -errno;
+        for (size_t i = 0; i < c->n_uid_mappings; i++)
+                if (c->uid_mappings[i].container_id == 0)
+                        uid = c->uid_mappings[i].host_id;
+        for (size_t i = 0; i < c->n_gid_mappings; i++)
+                if (c->gid_mappings[i].container_id == 0)
+                        gid = c->gid_mappings[i].host_id;
+        if (fchownat(dir_fd, EXEC_FIFO, uid, gid, 0) < 0)
+                return -errno;
+        fd = openat(dir_fd, EXEC_FIFO, O_PATH | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        *ret_fd = fd;
+        return 0;
+}
+
+static int write_pid_file(const char *path, pid_t pid) {
+        _cleanup_free_ char *tmp = NULL;
+        _cleanup_close_ int fd = -EBADF;
+
+        if (asprintf(&tmp, "%s.tmp", path) < 0)
+                return -ENOMEM;
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return -errno;
+        if (dprintf(fd, "%d", (int) pid) < 0 || fsync(fd) < 0 || rename(tmp, path) < 0)
+                return -errno;
+        return 0;
+}
+
+/* Runs hooks of the runtime's own (createRuntime, prestart, poststart, poststop) with the state as of
+ * status. */
+static int run_runtime_hooks(const OciConfig *c, OciHookKind kind, const ContainerState *s, ContainerStatus status,
+                             ContainerError *reterr) {
+        _cleanup_free_ char *json = NULL;
+        const char *what = NULL;
+        int exit_status = 0, r;
+
+        if (!hooks_any(&c->hooks[kind]))
+                return 0;
+        r = container_state_to_oci_json(s, status, &json);
+        if (r < 0)
+                return set_error(reterr, r, "failed to format the state for the hooks");
+        r = hooks_run(&c->hooks[kind], json, &what, &exit_status);
+        if (r == -ECHILD)
+                return set_error(reterr, -EIO, "%s hook '%s' failed with status %d", oci_hook_kind_to_string(kind),
+                                 what, exit_status);
+        if (r < 0)
+                return set_error(reterr, r, "%s hook '%s' failed", oci_hook_kind_to_string(kind), what);
+        return 0;
+}
+
+static int send_state(int fd, const ContainerState *s, ContainerStatus status) {
+        _cleanup_free_ char *json = NULL;
+        int r;
+
+        r = container_state_to_oci_json(s, status, &json);
+        if (r < 0)
+                return r;
+        if (strlen(json) > STATE_JSON_MAX)
+                return -E2BIG;
+        return write(fd, json, strlen(json)) < 0 ? -errno : 0;
+}
+
+/* Reads the first process's messages until it is ready, running the hooks it stops for. */
+static int wait_until_ready(int sync_fd, const OciConfig *c, const ContainerState *s, ContainerError *reterr) {
+        for (;;) {
+                SyncMessage m = {};
+                ssize_t n = RETRY_ON_EINTR(read(sync_fd, &m, sizeof(m)));
+                int r;
+
+                if (n != (ssize_t) sizeof(m))
+                        return set_error(reterr, -EIO, "the container's process died while setting up");
+                if (m.type == SYNC_READY)
+                        return 0;
+                if (m.type != SYNC_HOOKS)
+                        return set_error(reterr, m.error > 0 ? -m.error : -EIO, "%s", m.text);
+
+                /* prestart is the deprecated name of createRuntime; the spec runs it first. */
+                r = run_runtime_hooks(c, OCI_HOOK_PRESTART, s, CONTAINER_CREATING, reterr);
+                if (r >= 0)
+                        r = run_runtime_hooks(c, OCI_HOOK_CREATE_RUNTIME, s, CONTAINER_CREATING, reterr);
+                if (r < 0)
+                        return r;
+                r = send_state(sync_fd, s, CONTAINER_CREATING);
+                if (r < 0)
+                        return set_error(reterr, r, "failed to send the state to the container's process");
+        }
+}
+
+/* Starts the first process (s->init.pid is set as soon as it exists) and waits for its "ready". Returns
+ * the sync socket, kept for the startContainer hooks' state, or -errno with reterr. */
+static int spawn_first_process(const ContainerOptions *o, const OciConfig *c, int dir_fd, int fifo_fd, ContainerState *s,
+                               ContainerError *reterr) {
+        _cleanup_close_ int parent_fd = -EBADF, child_fd = -EBADF;
+        unsigned long flags = new_namespace_flags(c);
+        int fds[2], r;
+        pid_t pid;
+
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0)
+                return set_error(reterr, -errno, "failed to create a socket pair");
+        parent_fd = fds[0];
+        child_fd = fds[1];
+
+        /* clone() rather than unshare(): CLONE_NEWPID makes the child PID 1 at once. Without CLONE_VM it
+         * returns twice like fork(). */
+        pid = (pid_t) syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+        if (pid < 0)
+                return set_error(reterr, -errno, "failed to create the container's process");
+        if (pid == 0) {
+                ChildArgs a = {.o = o, .c = c, .sync_fd = child_fd, .fifo_fd = fifo_fd, .state_dir_fd = dir_fd};
+
+                parent_fd = safe_close(parent_fd);
+                child_main(&a, flags & CLONE_NEWUSER);
+        }
+        child_fd = safe_close(child_fd);
+        s->init.pid = pid;
+
+        if (flags & CLONE_NEWUSER) {
+                r = write_id_map(pid, "uid_map", c->uid_mappings, c->n_uid_mappings);
+                if (r >= 0)
+                        r = write_id_map(pid, "gid_map", c->gid_mappings, c->n_gid_mappings);
+                if (r < 0 || write(parent_fd, "g", 1) != 1)
+                        return set_error(reterr, r < 0 ? r : -EIO, "failed to write the user namespace's id maps");
+        }
+        r = wait_until_ready(parent_fd, c, s, reterr);
+        if (r < 0)
+                return r;
+        return TAKE_FD(parent_fd);
+}
+
+static ContainerState *state_new(const ContainerOptions *o, const OciConfig *c) {
+        _cleanup_(container_state_freep) ContainerState *s = calloc(1, sizeof(ContainerState));
+
+        if (!s || !(s->id = strdup(o->id)) || !(s->bundle = strdup(o->bundle)) || !(s->rootfs = strdup(o->rootfs)) ||
+            !(s->owner = strdup("")) || rfc3339_now(&s->created) < 0)
+                return NULL;
+        s->annotations = calloc(2 * c->n_annotations + 1, sizeof(char *));
+        if (!s->annotations)
+                return NULL;
+        for (size_t i = 0; i < c->n_annotations; i++) {
+                s->annotations[2 * i] = strdup(c->annotations[i].key);
+                s->annotations[2 * i + 1] = strdup(c->annotations[i].value);
+                if (!s->annotations[2 * i] || !s->annotations[2 * i + 1])
+                        return NULL;
+        }
+        return TAKE_PTR(s);
+}
+
+/* The config is kept with the state: start and delete need its hooks, and a bundle may change or go. */
+static int write_config_copy(int dir_fd, const char *text, size_t len) {
+        _cleanup_close_ int fd = -EBADF;
+
+        fd = openat(dir_fd, CONFIG_COPY, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return -errno;
+        return write(fd, text, len) == (ssize_t) len ? 0 : -EIO;
+}
+
+int container_create(int root_fd, const ContainerOptions *o, const OciConfig *c, pid_t *ret_pid, ContainerError *reterr) {
+        _cleanup_(container_state_freep) ContainerState *s = NULL;
+        _cleanup_close_ int dir_fd = -EBADF, fifo_fd = -EBADF, sync_fd = -EBADF;
+        int r;
+
+        if (!c->process)
+                return set_error(reterr, -EINVAL, "config.json has no 'process' to run");
+        s = state_new(o, c);
+        if (!s)
+                return set_error(reterr, -ENOMEM, "failed to record the state");
+        r = state_dir_create(root_fd, o->id, &dir_fd);
+        if (r == -EEXIST)
+                return set_error(reterr, r, "container '%s' already exists", o->id);
+        if (r < 0)
+                return set_error(reterr, r, "failed to create the state directory");
+
+        r = write_config_copy(dir_fd, o->config_json, o->config_json_len);
+        if (r < 0) {
+                set_error(reterr, r, "failed to keep a copy of the config");
+                goto fail;
+        }
+        r = make_exec_fifo(dir_fd, c, &fifo_fd);
+        if (r < 0) {
+                set_error(reterr, r, "failed to create '%s'", EXEC_FIFO);
+                goto fail;
+        }
+        r = prepare_parent_namespaces(c, reterr);
+        if (r < 0)
+                goto fail;
+        r = sync_fd = spawn_first_process(o, c, dir_fd, fifo_fd, s, reterr);
+        if (r < 0)
+                goto fail;
+
+        r = pidref_read_start_time(s->init.pid, &s->init.start_time);
+        if (r >= 0)
+                r = state_write(dir_fd, s);
+        if (r >= 0 && o->pid_file)
+                r = write_pid_file(o->pid_file, s->init.pid);
+        if (r < 0) {
+                set_error(reterr, r, "failed to record the state");
+                goto fail;
+        }
+        if (hooks_any(&c->hooks[OCI_HOOK_START_CONTAINER])) {
+                r = send_state(sync_fd, s, CONTAINER_CREATED);
+                if (r < 0) {
+                        set_error(reterr, r, "failed to send the state to the container's process");
+                        goto fail;
+                }
+        }
+        *ret_pid = s->init.pid;
+        return 0;
+
+fail:
+        if (s->init.pid > 0) {
+                kill(s->init.pid, SIGKILL);
+                waitpid(s->init.pid, NULL, 0);
+        }
+        (void) state_dir_remove(root_fd, o->id, dir_fd);
+        return r;
+}
+
+int container_load_config(int dir_fd, OciConfig **ret) {
+        return oci_config_parse_file(dir_fd, CONFIG_COPY, ret, NULL);
+}
+
+int container_start(int dir_fd, ContainerError *reterr) {
+        _cleanup_(container_state_freep) ContainerState *s = NULL;
+        _cleanup_(oci_config_freep) OciConfig *c = NULL;
+        _cleanup_close_ int fifo_fd = -EBADF, pidfd = -EBADF;
+        char byte;
+        int r;
+
+        r = state_read(dir_fd, &s);
+        if (r < 0)
+                return set_error(reterr, r, "failed to read the state");
+        if (s->started)
+                return set_error(reterr, -EALREADY, "container '%s' has already been started", s->id);
+        r = pidref_open(&s->init, &pidfd);
+        if (r < 0)
+                return set_error(reterr, -ESRCH, "container '%s' is stopped", s->id);
+        r = container_load_config(dir_fd, &c);
+        if (r < 0)
+                return set_error(reterr, r, "failed to read the container's config");
+
+        /* Non-blocking, so that a process that died meanwhile cannot leave us waiting forever: wait for
+         * either the fifo's byte or the process's exit. */
+        fifo_fd = openat(dir_fd, EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fifo_fd < 0)
+                return set_error(reterr, -errno, "failed to open '%s'", EXEC_FIFO);
+        for (;;) {
+                struct pollfd p[2] = {{.fd = fifo_fd, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
+
+                if (RETRY_ON_EINTR(poll(p, pidfd >= 0 ? 2 : 1, -1)) < 0)
+                        return set_error(reterr, -errno, "failed to wait for the container");
+                if (p[0].revents & POLLIN && read(fifo_fd, &byte, 1) == 1)
+                        break;
+                if (p[1].revents & POLLIN)
+                        return set_error(reterr, -ESRCH, "container '%s' exited before it started", s->id);
+        }
+        (void) unlinkat(dir_fd, EXEC_FIFO, 0);
+        s->started = true;
+        r = state_write(dir_fd, s);
+        if (r < 0)
+                return set_error(reterr, r, "failed to record the state");
+        /* The spec: a failing poststart hook is only a warning; the container runs on. */
+        return run_runtime_hooks(c, OCI_HOOK_POSTSTART, s, CONTAINER_RUNNING, reterr) < 0 ? 1 : 0;
+}
+
+int container_run_poststop(int dir_fd, ContainerError *reterr) {
+        _cleanup_(container_state_freep) ContainerState *s = NULL;
+        _cleanup_(oci_config_freep) OciConfig *c = NULL;
+        int r;
+
+        r = state_read(dir_fd, &s);
+        if (r < 0)
+                return set_error(reterr, r, "failed to read the state");
+        r = container_load_config(dir_fd, &c);
+        if (r < 0)
+                return set_error(reterr, r, "failed to read the container's config");
+        return run_runtime_hooks(c, OCI_HOOK_POSTSTOP, s, CONTAINER_STOPPED, reterr);
+}

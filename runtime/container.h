@@ -1,0 +1,37 @@
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "oci-config.h"
+
+typedef struct ContainerOptions {
+        const char *id;
+        const char *bundle;   /* absolute */
+        const char *rootfs;   /* absolute */
+        const char *pid_file; /* NULL: none */
+        bool no_pivot;
+        unsigned preserve_fds; /* fds 3..3+N-1 are passed to the container */
+        const char *config_json; /* the text config was parsed from, kept in ROOT/ID */
+        size_t config_json_len;
+} ContainerOptions;
+
+/* What went wrong, for the CLI to log once: "failed to mount '/proc'" and the errno. */
+typedef struct ContainerError {
+        char text[1024];
+} ContainerError;
+
+/* `create`: makes ROOT/ID, starts the container's first process in its namespaces with its rootfs set
+ * up, and leaves it waiting on ROOT/ID/exec.fifo for `start`. The process is our child. Returns 0 and its
+ * pid, or -errno with *reterr filled in; then nothing is left behind: no state, no process. */
+int container_create(int root_fd, const ContainerOptions *o, const OciConfig *c, pid_t *ret_pid, ContainerError *reterr);
+
+/* `start`: lets a created container exec its program, then runs the poststart hooks. dir_fd is ROOT/ID,
+ * locked. Returns 0, 1 when only a poststart hook failed (a warning: the container runs), or -errno. */
+int container_start(int dir_fd, ContainerError *reterr);
+
+/* The poststop hooks, for `delete` and `run` once the container has stopped. */
+int container_run_poststop(int dir_fd, ContainerError *reterr);
+
+/* The config kept in ROOT/ID at create. */
+int container_load_config(int dir_fd, OciConfig **ret);

@@ -1,0 +1,117 @@
+/* tether: an OCI runtime with runc's command line. Parses the global options and dispatches to a verb. */
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commit.h"
+#include "config.h"
+#include "log.h"
+
+static const Verb verbs[] = {
+        {"create", verb_create, "create a container from a bundle, ready to start"},
+        {"delete", verb_delete, "delete a container and its state"},
+        {"features", verb_features, "print the OCI features this runtime implements"},
+        {"kill", verb_kill, "send a signal to a container's process"},
+        {"list", verb_list, "list the containers"},
+        {"run", verb_run, "create and start a container, and wait for it"},
+        {"spec", verb_spec, "write a config.json with secure defaults"},
+        {"start", verb_start, "start a created container's program"},
+        {"state", verb_state, "print a container's OCI state"},
+};
+
+static void print_help(FILE *f) {
+        fputs("Usage: tether [GLOBAL OPTIONS] COMMAND [ARGS...]\n"
+              "\n"
+              "An OCI runtime. Global options:\n"
+              "  --root DIR          state directory (default /run/tether)\n"
+              "  --log FILE          also log to FILE\n"
+              "  --log-format FMT    text or json, for --log\n"
+              "  --debug             log debug messages\n"
+              "  --systemd-cgroup    place containers in systemd units\n"
+              "  -v, --version       print the version\n"
+              "  -h, --help          print this help\n"
+              "\n"
+              "Commands:\n",
+              f);
+        for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+                fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].summary);
+}
+
+/* runc's three lines, which dockerd's parseRuntimeVersion and podman read (moby/moby:daemon/info_unix.go). */
+static void print_version(void) {
+        printf("tether version %s\ncommit: %s\nspec: 1.0.2\n", TETHER_VERSION, TETHER_COMMIT);
+}
+
+enum { OPT_ROOT = 0x100, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD_CGROUP, OPT_IGNORED_ARG };
+
+static const struct option global_options[] = {
+        {"root", required_argument, NULL, OPT_ROOT},
+        {"log", required_argument, NULL, OPT_LOG},
+        {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+        {"debug", no_argument, NULL, OPT_DEBUG},
+        {"systemd-cgroup", no_argument, NULL, OPT_SYSTEMD_CGROUP},
+        /* runc options that clients pass and that mean nothing here. */
+        {"criu", required_argument, NULL, OPT_IGNORED_ARG},
+        {"rootless", required_argument, NULL, OPT_IGNORED_ARG},
+        {"version", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {}
+};
+
+int main(int argc, char *argv[]) {
+        GlobalOptions g = {.root = "/run/tether"};
+        int c, r;
+
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "+:vh", global_options, NULL)) >= 0)
+                switch (c) {
+                case OPT_ROOT:
+                        g.root = optarg;
+                        break;
+                case OPT_LOG:
+                        g.log = optarg;
+                        break;
+                case OPT_LOG_FORMAT:
+                        if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0)
+                                return cli_usage_error(NULL, NULL, "invalid --log-format '%s': expected text or json", optarg);
+                        g.log_json = strcmp(optarg, "json") == 0;
+                        break;
+                case OPT_DEBUG:
+                        g.debug = true;
+                        break;
+                case OPT_SYSTEMD_CGROUP:
+                        g.systemd_cgroup = true;
+                        break;
+                case OPT_IGNORED_ARG:
+                        break;
+                case 'v':
+                        print_version();
+                        return 0;
+                case 'h':
+                        print_help(stdout);
+                        return 0;
+                case ':':
+                        return cli_usage_error(NULL, NULL, "option '%s' needs an argument", argv[optind - 1]);
+                default:
+                        return cli_usage_error(NULL, NULL, "unknown option '%s'", argv[optind - 1]);
+                }
+
+        if (optind >= argc) {
+                print_help(stderr);
+                return 2;
+        }
+
+        r = log_open(g.log, g.log_json, g.debug);
+        if (r < 0)
+                fprintf(stderr, "tether: failed to open log file '%s': %s, ignoring\n", g.log, strerror(-r));
+
+        for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+                if (strcmp(argv[optind], verbs[i].name) == 0) {
+                        r = verbs[i].run(&g, argc - optind, argv + optind);
+                        log_close();
+                        return r;
+                }
+        return cli_usage_error(NULL, NULL, "unknown command '%s'", argv[optind]);
+}

@@ -1,0 +1,210 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "process.h"
+
+static int write_file(const char *path, const char *value) {
+        _cleanup_close_ int fd = -EBADF;
+        size_t len = strlen(value);
+
+        fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        if (write(fd, value, len) != (ssize_t) len)
+                return errno ? -errno : -EIO;
+        return 0;
+}
+
+static int apply_rlimits(const OciProcess *p, const char **reterr_what) {
+        for (size_t i = 0; i < p->n_rlimits; i++) {
+                struct rlimit rl = {.rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard};
+
+                *reterr_what = "process.rlimits";
+                if (setrlimit(p->rlimits[i].resource, &rl) < 0)
+                        return -errno;
+        }
+        return 0;
+}
+
+static int drop_bounding_set(const OciCapabilities *caps) {
+        for (int cap = 0; cap <= CAP_LAST_CAP; cap++) {
+                if (caps->sets[OCI_CAPABILITY_BOUNDING] & (UINT64_C(1) << cap))
+                        continue;
+                if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) /* EINVAL: unknown here */
+                        return -errno;
+        }
+        return 0;
+}
+
+static int set_capabilities(const OciCapabilities *caps) {
+        static const struct {
+                OciCapabilitySet set;
+                cap_flag_t flag;
+        } sets[] = {
+                {OCI_CAPABILITY_EFFECTIVE, CAP_EFFECTIVE},
+                {OCI_CAPABILITY_PERMITTED, CAP_PERMITTED},
+                {OCI_CAPABILITY_INHERITABLE, CAP_INHERITABLE},
+        };
+        cap_t c = cap_init();
+        int r = 0;
+
+        if (!c)
+                return -ENOMEM;
+        for (size_t s = 0; s < ELEMENTSOF(sets); s++)
+                for (cap_value_t cap = 0; cap <= CAP_LAST_CAP; cap++)
+                        if (caps->sets[sets[s].set] & (UINT64_C(1) << cap))
+                                cap_set_flag(c, sets[s].flag, 1, &cap, CAP_SET);
+        if (cap_set_proc(c) < 0)
+                r = -errno;
+        cap_free(c);
+        if (r < 0)
+                return r;
+
+        /* An ambient capability must be permitted and inheritable too; the kernel refuses the others
+         * with EPERM, which runc's own `runc spec` config triggers (no inheritable set). Skip those, as
+         * containers/crun:src/libcrun/linux.c set_ambient_caps does. */
+        for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
+                if ((caps->sets[OCI_CAPABILITY_AMBIENT] & (UINT64_C(1) << cap)) &&
+                    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0 && errno != EPERM && errno != EINVAL)
+                        return -errno;
+        return 0;
+}
+
+static int switch_user(const OciUser *u, bool in_user_namespace) {
+        /* In a user namespace with setgroups denied, only an empty change is allowed. */
+        if (setgroups(u->n_additional_gids, u->additional_gids) < 0 && !(in_user_namespace && errno == EPERM))
+                return -errno;
+        if (setresgid(u->gid, u->gid, u->gid) < 0 || setresuid(u->uid, u->uid, u->uid) < 0)
+                return -errno;
+        return 0;
+}
+
+int process_setup(const OciProcess *p, bool in_user_namespace, const char **reterr_what) {
+        char buf[32];
+        int r;
+
+        r = apply_rlimits(p, reterr_what);
+        if (r < 0)
+                return r;
+        if (p->has_oom_score_adj) {
+                *reterr_what = "process.oomScoreAdj";
+                snprintf(buf, sizeof(buf), "%d", p->oom_score_adj);
+                r = write_file("/proc/self/oom_score_adj", buf);
+                if (r < 0)
+                        return r;
+        }
+        if (p->has_capabilities) {
+                *reterr_what = "process.capabilities.bounding";
+                r = drop_bounding_set(&p->capabilities);
+                if (r < 0)
+                        return r;
+        }
+
+        /* Keep the permitted set across the change from uid 0, then set what the config asks. */
+        *reterr_what = "process.user";
+        if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+                return -errno;
+        r = switch_user(&p->user, in_user_namespace);
+        if (r < 0)
+                return r;
+        if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+                return -errno;
+        if (p->has_capabilities) {
+                *reterr_what = "process.capabilities";
+                r = set_capabilities(&p->capabilities);
+                if (r < 0)
+                        return r;
+        }
+
+        *reterr_what = p->cwd;
+        if (chdir(p->cwd) < 0)
+                return -errno;
+        if (p->user.has_umask)
+                umask(p->user.umask);
+        if (p->no_new_privileges) {
+                *reterr_what = "process.noNewPrivileges";
+                if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                        return -errno;
+        }
+        return 0;
+}
+
+static const char *env_path(char **env) {
+        for (char **e = env; e && *e; e++)
+                if (strncmp(*e, "PATH=", 5) == 0)
+                        return *e + 5;
+        return "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+}
+
+static int check_executable(const char *path) {
+        struct stat st;
+
+        if (stat(path, &st) < 0)
+                return -errno;
+        if (S_ISDIR(st.st_mode))
+                return -EACCES;
+        return access(path, X_OK) < 0 ? -errno : 0;
+}
+
+int process_find_executable(const OciProcess *p, char *buf, size_t len) {
+        const char *name = p->args[0], *path;
+        int r, best = -ENOENT;
+
+        if (strchr(name, '/')) {
+                if ((size_t) snprintf(buf, len, "%s", name) >= len)
+                        return -ENAMETOOLONG;
+                return check_executable(buf);
+        }
+        for (path = env_path(p->env); path;) {
+                const char *colon = strchr(path, ':');
+                size_t dir_len = colon ? (size_t) (colon - path) : strlen(path);
+
+                if ((size_t) snprintf(buf, len, "%.*s%s%s", (int) dir_len, path, dir_len ? "/" : "", name) < len) {
+                        r = check_executable(buf);
+                        if (r == 0)
+                                return 0;
+                        if (r == -EACCES)
+                                best = r;
+                }
+                path = colon ? colon + 1 : NULL;
+        }
+        return best;
+}
+
+int process_set_names(const OciConfig *c, const char **reterr_what) {
+        if (c->hostname && sethostname(c->hostname, strlen(c->hostname)) < 0)
+                return *reterr_what = "hostname", -errno;
+        if (c->domainname && setdomainname(c->domainname, strlen(c->domainname)) < 0)
+                return *reterr_what = "domainname", -errno;
+        return 0;
+}
+
+int process_apply_sysctl(const OciConfig *c, const char **reterr_what) {
+        for (size_t i = 0; i < c->n_sysctl; i++) {
+                char path[512];
+                int r;
+
+                *reterr_what = c->sysctl[i].key;
+                /* net.ipv4.ip_forward -> /proc/sys/net/ipv4/ip_forward; no '/' may walk out of /proc/sys. */
+                if (strchr(c->sysctl[i].key, '/') || strstr(c->sysctl[i].key, ".."))
+                        return -EINVAL;
+                snprintf(path, sizeof(path), "/proc/sys/%s", c->sysctl[i].key);
+                for (char *p = path + strlen("/proc/sys/"); *p; p++)
+                        if (*p == '.')
+                                *p = '/';
+                r = write_file(path, c->sysctl[i].value);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}

@@ -1,0 +1,20 @@
+#pragma once
+
+#include "oci-config.h"
+
+/* The container process's last steps before exec, after the mounts and before seccomp, in runc's order
+ * (opencontainers/runc:libcontainer/init_linux.go finalizeNamespace): rlimits, oom_score_adj, the
+ * bounding set, the user and groups (keeping capabilities across the uid change), the other capability
+ * sets, the working directory and umask, no_new_privs. On failure returns -errno and names the failing
+ * setting in *reterr_what. */
+int process_setup(const OciProcess *p, bool in_user_namespace, const char **reterr_what);
+
+/* Finds args[0] as execvp() would, but on the PATH of the container's environment (env), not ours.
+ * Returns 0 and the path in buf, -ENOENT if not found, -EACCES if found but not executable. */
+int process_find_executable(const OciProcess *p, char *buf, size_t len);
+
+/* Sets the hostname and domain name, when given. */
+int process_set_names(const OciConfig *c, const char **reterr_what);
+
+/* Writes linux.sysctl to /proc/sys (the container's, after the pivot). */
+int process_apply_sysctl(const OciConfig *c, const char **reterr_what);

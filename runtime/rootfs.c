@@ -1,0 +1,322 @@
+/* The container's mounts, /dev and pivot_root, in the order runc and crun use
+ * (opencontainers/runc:libcontainer/rootfs_linux.go, containers/crun:src/libcrun/linux.c). */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <linux/mount.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "rootfs.h"
+
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+#define FD_PATH(buf, fd) (snprintf((buf), sizeof(buf), "/proc/self/fd/%d", (fd)), (buf))
+
+typedef struct DefaultDevice {
+        const char *path;
+        mode_t mode;
+        unsigned major, minor;
+} DefaultDevice;
+
+/* The devices every container gets (runtime-spec config-linux.md "Default Devices"). */
+static const DefaultDevice default_devices[] = {
+        {"/dev/null", S_IFCHR | 0666, 1, 3},    {"/dev/zero", S_IFCHR | 0666, 1, 5},
+        {"/dev/full", S_IFCHR | 0666, 1, 7},    {"/dev/random", S_IFCHR | 0666, 1, 8},
+        {"/dev/urandom", S_IFCHR | 0666, 1, 9}, {"/dev/tty", S_IFCHR | 0666, 5, 0},
+};
+
+static const char *const default_symlinks[][2] = {
+        {"/proc/self/fd", "/dev/fd"},     {"/proc/self/fd/0", "/dev/stdin"},
+        {"/proc/self/fd/1", "/dev/stdout"}, {"/proc/self/fd/2", "/dev/stderr"},
+        {"pts/ptmx", "/dev/ptmx"},
+};
+
+static bool is_bind(const OciMount *m) {
+        return (m->parsed.flags & MS_BIND) || (m->type && strcmp(m->type, "bind") == 0);
+}
+
+static bool host_is_unified_cgroup(void) {
+        struct statfs fs;
+
+        return statfs("/sys/fs/cgroup", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+/* A bind mount takes its flags only on a remount; keep those of the source that a bind may not drop
+ * (an unprivileged remount fails if it would clear nosuid/nodev/noexec the source has). */
+static int remount_bind(const char *target, unsigned long flags) {
+        struct statvfs sv;
+        unsigned long keep = 0;
+
+        if (statvfs(target, &sv) == 0)
+                keep = sv.f_flag & (ST_NOSUID | ST_NODEV | ST_NOEXEC | ST_RDONLY);
+        if (mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | flags | (keep & ~ST_RDONLY), NULL) < 0)
+                return -errno;
+        return 0;
+}
+
+/* Reopens destination after something was mounted there: an fd opened before still points below the
+ * new mount, and a remount or propagation change through it would hit the mount underneath. */
+static int reopen_target(int root_fd, const char *destination, int *fd, char target[static 64]) {
+        safe_close(*fd);
+        *fd = rootfs_open_in_root(root_fd, destination, false, false);
+        if (*fd < 0)
+                return *fd;
+        snprintf(target, 64, "/proc/self/fd/%d", *fd);
+        return 0;
+}
+
+/* cgroup mounts: cgroup2 where the host is unified; on a v1 or hybrid host (until the cgroup driver
+ * gives the container its own hierarchy) the host's tree, bound read-only. */
+static int mount_cgroup(int root_fd, const OciMount *m, int *fd, char target[static 64]) {
+        unsigned long flags = m->parsed.flags & ~(MS_BIND | MS_REC);
+        int r;
+
+        if (host_is_unified_cgroup())
+                return mount("cgroup2", target, "cgroup2", flags, NULL) < 0 ? -errno : 0;
+        if (mount("/sys/fs/cgroup", target, NULL, MS_BIND | MS_REC, NULL) < 0)
+                return -errno;
+        r = reopen_target(root_fd, m->destination, fd, target);
+        if (r < 0)
+                return r;
+        return remount_bind(target, flags | MS_RDONLY);
+}
+
+/* The recursive r* options (rro, rnosuid, ...) go to every mount below target (mount_setattr(2),
+ * Linux 5.12; containers/crun:src/libcrun/linux.c does the same). */
+static int apply_recursive_attributes(const OciMount *m, int fd) {
+        struct mount_attr attr = {.attr_set = m->parsed.attr_set, .attr_clr = m->parsed.attr_clr};
+
+        if (attr.attr_set == 0 && attr.attr_clr == 0)
+                return 0;
+        /* An atime mode is a field, not a bit: clearing the field is what lets a new mode be set. */
+        if (attr.attr_set & MOUNT_ATTR__ATIME)
+                attr.attr_clr |= MOUNT_ATTR__ATIME;
+        if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
+                return -errno;
+        return 0;
+}
+
+static int mount_one(int root_fd, const OciMount *m) {
+        _cleanup_close_ int fd = -EBADF;
+        bool bind = is_bind(m), want_dir = true;
+        const char *type = m->type;
+        unsigned long flags = m->parsed.flags;
+        char target[64];
+        struct stat st;
+        int r;
+
+        /* Not done yet: refused rather than quietly ignored. */
+        if (m->parsed.extra != 0)
+                return -EOPNOTSUPP;
+        if (bind) {
+                if (stat(m->source, &st) < 0)
+                        return -errno;
+                want_dir = S_ISDIR(st.st_mode);
+        }
+        fd = rootfs_open_in_root(root_fd, m->destination, true, want_dir);
+        if (fd < 0)
+                return fd;
+        FD_PATH(target, fd);
+
+        if (type && strcmp(type, "cgroup") == 0)
+                r = mount_cgroup(root_fd, m, &fd, target);
+        else if (bind) {
+                r = mount(m->source, target, NULL, MS_BIND | (flags & MS_REC), NULL) < 0 ? -errno : 0;
+                if (r >= 0 && (flags & ~(MS_BIND | MS_REC))) {
+                        r = reopen_target(root_fd, m->destination, &fd, target);
+                        if (r >= 0)
+                                r = remount_bind(target, flags & ~(MS_BIND | MS_REC));
+                }
+        } else
+                r = mount(m->source ?: type, target, type, flags, m->parsed.data) < 0 ? -errno : 0;
+        if (r < 0)
+                return r;
+
+        r = reopen_target(root_fd, m->destination, &fd, target);
+        if (r < 0)
+                return r;
+        if (m->parsed.propagation != MOUNT_PROPAGATION_UNCHANGED &&
+            mount(NULL, target, NULL, mount_propagation_to_flags(m->parsed.propagation, m->parsed.propagation_recursive),
+                  NULL) < 0)
+                return -errno;
+        return apply_recursive_attributes(m, fd);
+}
+
+/* Creates a device node, or, where mknod is not allowed (a user namespace), binds the host's. */
+static int make_device(int root_fd, const char *path, mode_t mode, dev_t dev, uid_t uid, gid_t gid) {
+        _cleanup_close_ int dir_fd = -EBADF, fd = -EBADF;
+        const char *name = strrchr(path, '/') + 1;
+        char parent[4096], target[64];
+
+        snprintf(parent, sizeof(parent), "%.*s", (int) (name - path), path);
+        dir_fd = rootfs_open_in_root(root_fd, parent, true, true);
+        if (dir_fd < 0)
+                return dir_fd;
+        /* O_PATH fds cannot be used with mknodat(); reopen the directory for real. */
+        fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        (void) unlinkat(fd, name, 0);
+        if (mknodat(fd, name, mode, dev) == 0)
+                return fchownat(fd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+        if (errno != EPERM)
+                return -errno;
+        safe_close(fd);
+        fd = rootfs_open_in_root(root_fd, path, true, false);
+        if (fd < 0)
+                return fd;
+        return mount(path, FD_PATH(target, fd), NULL, MS_BIND, NULL) < 0 ? -errno : 0;
+}
+
+static int setup_dev(int root_fd, const OciConfig *c, const char **reterr_what) {
+        _cleanup_close_ int dev_fd = -EBADF;
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(default_devices); i++) {
+                const DefaultDevice *d = &default_devices[i];
+
+                *reterr_what = d->path;
+                r = make_device(root_fd, d->path, d->mode, makedev(d->major, d->minor), 0, 0);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < c->n_devices; i++) {
+                const OciDevice *d = &c->devices[i];
+
+                *reterr_what = d->path;
+                r = make_device(root_fd, d->path, d->type | (d->has_file_mode ? d->file_mode & 07777 : 0666),
+                                makedev(d->major, d->minor), d->has_uid ? d->uid : 0, d->has_gid ? d->gid : 0);
+                if (r < 0)
+                        return r;
+        }
+
+        dev_fd = rootfs_open_in_root(root_fd, "/dev", true, true);
+        if (dev_fd < 0)
+                return *reterr_what = "/dev", dev_fd;
+        r = openat(dev_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (r < 0)
+                return *reterr_what = "/dev", -errno;
+        safe_close(dev_fd);
+        dev_fd = r;
+        for (size_t i = 0; i < ELEMENTSOF(default_symlinks); i++) {
+                const char *name = default_symlinks[i][1] + strlen("/dev/");
+
+                *reterr_what = default_symlinks[i][1];
+                if (symlinkat(default_symlinks[i][0], dev_fd, name) < 0 && errno != EEXIST)
+                        return -errno;
+        }
+        return 0;
+}
+
+/* pivot_root(".", ".") stacks the old root under the new one; detaching it leaves the new root alone
+ * (opencontainers/runc:libcontainer/rootfs_linux.go pivotRoot). */
+static int pivot(const char *rootfs) {
+        _cleanup_close_ int old_root = -EBADF, new_root = -EBADF;
+
+        old_root = open("/", O_DIRECTORY | O_PATH | O_CLOEXEC);
+        new_root = open(rootfs, O_DIRECTORY | O_PATH | O_CLOEXEC);
+        if (old_root < 0 || new_root < 0)
+                return -errno;
+        if (fchdir(new_root) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 || fchdir(old_root) < 0)
+                return -errno;
+        /* Make sure the unmount does not propagate to the host. */
+        if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0 || umount2(".", MNT_DETACH) < 0)
+                return -errno;
+        return chdir("/") < 0 ? -errno : 0;
+}
+
+static int no_pivot(const char *rootfs) {
+        if (chdir(rootfs) < 0 || mount(rootfs, "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0)
+                return -errno;
+        return chdir("/") < 0 ? -errno : 0;
+}
+
+/* After the pivot: hide maskedPaths (an empty read-only tmpfs over a directory, /dev/null over a file)
+ * and make readonlyPaths read-only. Paths the image lacks are skipped. */
+static int mask_and_protect(const OciConfig *c, const char **reterr_what) {
+        struct stat st;
+
+        for (char **p = c->masked_paths; p && *p; p++) {
+                *reterr_what = *p;
+                if (stat(*p, &st) < 0) {
+                        if (errno == ENOENT)
+                                continue;
+                        return -errno;
+                }
+                if (S_ISDIR(st.st_mode) ? mount("tmpfs", *p, "tmpfs", MS_RDONLY, "size=0k") < 0
+                                        : mount("/dev/null", *p, NULL, MS_BIND, NULL) < 0)
+                        return -errno;
+        }
+        for (char **p = c->readonly_paths; p && *p; p++) {
+                *reterr_what = *p;
+                if (mount(*p, *p, NULL, MS_BIND | MS_REC, NULL) < 0) {
+                        if (errno == ENOENT)
+                                continue;
+                        return -errno;
+                }
+                if (remount_bind(*p, MS_RDONLY | MS_REC) < 0)
+                        return -errno;
+        }
+        return 0;
+}
+
+int rootfs_prepare(const OciConfig *c, const char *rootfs, const char **reterr_what) {
+        _cleanup_close_ int root_fd = -EBADF;
+        unsigned long propagation = MS_SLAVE | MS_REC; /* runc's default */
+        int r;
+
+        if (c->rootfs_propagation != MOUNT_PROPAGATION_UNCHANGED)
+                propagation = mount_propagation_to_flags(c->rootfs_propagation, c->rootfs_propagation_recursive);
+        *reterr_what = "/";
+        if (mount(NULL, "/", NULL, propagation, NULL) < 0)
+                return -errno;
+        /* pivot_root needs the new root to be a mount point. */
+        *reterr_what = rootfs;
+        if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+                return -errno;
+        root_fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root_fd < 0)
+                return -errno;
+
+        for (size_t i = 0; i < c->n_mounts; i++) {
+                *reterr_what = c->mounts[i].destination;
+                r = mount_one(root_fd, &c->mounts[i]);
+                if (r < 0)
+                        return r;
+        }
+        return setup_dev(root_fd, c, reterr_what);
+}
+
+int rootfs_enter(const OciConfig *c, const char *rootfs, bool no_pivot_root, const char **reterr_what) {
+        int r;
+
+        *reterr_what = rootfs;
+        r = no_pivot_root ? no_pivot(rootfs) : pivot(rootfs);
+        if (r < 0)
+                return r;
+
+        r = mask_and_protect(c, reterr_what);
+        if (r < 0)
+                return r;
+        if (c->root_readonly) {
+                *reterr_what = "/";
+                r = remount_bind("/", MS_RDONLY);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}

@@ -1,0 +1,21 @@
+#pragma once
+
+#include "oci-config.h"
+
+/* Builds the container's filesystem view inside its (new) mount namespace, from config, in two steps
+ * with the createRuntime and createContainer hooks between them, as the runtime spec orders it.
+ * Both run in the container's first process before it execs. On failure they return -errno and name
+ * the failing mount, device or path in *reterr_what (a static string or one from config).
+ *
+ * rootfs_prepare(): the mounts under rootfs (an absolute path) and /dev. */
+int rootfs_prepare(const OciConfig *config, const char *rootfs, const char **reterr_what);
+
+/* rootfs_enter(): pivot_root into rootfs (chroot with no_pivot), masked and read-only paths, a read-only
+ * root. */
+int rootfs_enter(const OciConfig *config, const char *rootfs, bool no_pivot, const char **reterr_what);
+
+/* Opens path inside the directory root_fd, resolving every symlink as if root_fd were "/" (openat2
+ * RESOLVE_IN_ROOT), so that a mount destination in an untrusted image never leads out of it. Missing
+ * components are created as directories, and the last one as a directory or, if !want_dir, an empty
+ * file. Returns an O_PATH fd, or -errno. */
+int rootfs_open_in_root(int root_fd, const char *path, bool create, bool want_dir);
