@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "console.h"
 #include "container.h"
 #include "id.h"
 #include "log.h"
@@ -389,7 +390,7 @@ static int load_bundle_config(const CreateArgs *a, OciConfig **ret, char **ret_t
 /* Validates the id, reads the config and creates the container: our child, waiting for start. */
 static int create_from_args(const GlobalOptions *g, const CreateArgs *a, int *ret_root_fd, pid_t *ret_pid) {
         _cleanup_(oci_config_freep) OciConfig *config = NULL;
-        _cleanup_close_ int root_fd = -EBADF;
+        _cleanup_close_ int root_fd = -EBADF, console_fd = -EBADF;
         _cleanup_free_ char *text = NULL;
         char bundle[PATH_MAX], rootfs[PATH_MAX];
         ContainerError error = {};
@@ -407,8 +408,11 @@ static int create_from_args(const GlobalOptions *g, const CreateArgs *a, int *re
                 return log_error("'%s/config.json' has no 'process' to run", bundle), -EINVAL;
         if (config->process->terminal && !a->console_socket)
                 return log_error("process.terminal is set, but no --console-socket is given"), -EINVAL;
-        if (config->process->terminal)
-                return log_error("process.terminal with --console-socket is not supported yet"), -EOPNOTSUPP;
+        if (config->process->terminal) {
+                console_fd = console_socket_connect(a->console_socket);
+                if (console_fd < 0)
+                        return log_error_errno(console_fd, "failed to connect to console socket '%s'", a->console_socket);
+        }
 
         r = state_root_open(g->root, &root_fd);
         if (r < 0)
@@ -420,6 +424,7 @@ static int create_from_args(const GlobalOptions *g, const CreateArgs *a, int *re
                 .pid_file = a->pid_file,
                 .no_pivot = a->no_pivot,
                 .preserve_fds = a->preserve_fds,
+                .console_socket_fd = console_fd,
                 .config_json = text,
                 .config_json_len = strlen(text),
         };
@@ -465,7 +470,7 @@ int verb_start(const GlobalOptions *g, int argc, char **argv) {
 
 /* Forwards the signals `run` gets to the container's process until it exits, then returns its status:
  * its exit code, or 128+N after signal N (as a shell reports it). */
-static int wait_forwarding(pid_t pid) {
+int cli_wait_forwarding(pid_t pid) {
         _cleanup_close_ int sfd = -EBADF, pidfd = -EBADF;
         sigset_t all, old;
         int status;
@@ -524,7 +529,7 @@ int verb_run(const GlobalOptions *g, int argc, char **argv) {
         }
         if (a.detach)
                 return 0;
-        status = wait_forwarding(pid);
+        status = cli_wait_forwarding(pid);
         if (!a.keep)
                 remove_state(root_fd, a.id);
         return status;

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "container.h"
+#include "container-pids.h"
 #include "log.h"
 #include "macro.h"
 #include "signal-name.h"
@@ -25,12 +26,15 @@ int verb_kill(const GlobalOptions *g, int argc, char **argv) {
         _cleanup_close_ int root_fd = -EBADF, dir_fd = -EBADF;
         const char *id, *signame = "SIGTERM";
         ContainerStatus status;
+        bool all = false;
         int c, sig, r;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "+:a", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "+:a", options, NULL)) >= 0) {
                 if (c != 'a')
                         return cli_usage_error("kill", KILL_USAGE, "unknown option '%s'", argv[optind - 1]);
+                all = true;
+        }
         if (optind >= argc || argc - optind > 2)
                 return cli_usage_error("kill", KILL_USAGE, "expected a container id and an optional signal");
         id = argv[optind];
@@ -50,7 +54,7 @@ int verb_kill(const GlobalOptions *g, int argc, char **argv) {
         status = container_state_status(s);
         if (status != CONTAINER_CREATED && status != CONTAINER_RUNNING)
                 return log_error("container '%s' is not running (%s)", id, container_status_to_string(status)), 1;
-        r = pidref_kill(&s->init, sig);
+        r = all ? container_signal_all(&s->init, sig) : pidref_kill(&s->init, sig);
         if (r < 0)
                 return log_error_errno(r, "container '%s': failed to send SIG%s", id, signal_to_string(sig) ?: "?"), 1;
         return 0;

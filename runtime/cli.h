@@ -1,6 +1,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 /* The command line's global options, shared by the verbs (runtime/main.c parses them). */
 typedef struct GlobalOptions {
@@ -20,16 +21,21 @@ typedef struct Verb {
 /* Each returns the process exit status: 0, 1 on failure, 2 on usage, or the container's (run). */
 int verb_create(const GlobalOptions *g, int argc, char **argv);
 int verb_start(const GlobalOptions *g, int argc, char **argv);
+int verb_ps(const GlobalOptions *g, int argc, char **argv);
 int verb_run(const GlobalOptions *g, int argc, char **argv);
 int verb_spec(const GlobalOptions *g, int argc, char **argv);
 int verb_state(const GlobalOptions *g, int argc, char **argv);
 int verb_list(const GlobalOptions *g, int argc, char **argv);
+int verb_exec(const GlobalOptions *g, int argc, char **argv);
 int verb_features(const GlobalOptions *g, int argc, char **argv);
 int verb_kill(const GlobalOptions *g, int argc, char **argv);
 int verb_delete(const GlobalOptions *g, int argc, char **argv);
 
 /* Opens the state root and validates id; logs and returns -errno on failure. */
 int cli_open_container(const GlobalOptions *g, const char *id, int *ret_root_fd, int *ret_dir_fd);
+
+/* Waits for pid, our child, forwarding our signals to it; returns its status (128+N after signal N). */
+int cli_wait_forwarding(pid_t pid);
 
 /* Prints "tether VERB: MESSAGE" and the verb's usage on stderr; returns 2. */
 int cli_usage_error(const char *verb, const char *usage, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "console.h"
 #include "container.h"
 #include "hooks.h"
 #include "macro.h"
@@ -219,6 +220,12 @@ _noreturn_ static void child_main(const ChildArgs *a, bool new_user_ns) {
         r = rootfs_enter(c, a->o->rootfs, a->o->no_pivot, &what);
         if (r < 0)
                 child_fail(a->sync_fd, r, "failed to set up the rootfs at '%s'", what);
+        if (c->process->terminal) {
+                r = console_setup(c->process, a->o->console_socket_fd, &what);
+                if (r < 0)
+                        child_fail(a->sync_fd, r, "failed to set up the terminal at '%s'", what);
+                safe_close(a->o->console_socket_fd);
+        }
         r = process_apply_sysctl(c, &what);
         if (r < 0)
                 child_fail(a->sync_fd, r, "failed to set sysctl '%s'", what);

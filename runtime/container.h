@@ -12,6 +12,7 @@ typedef struct ContainerOptions {
         const char *pid_file; /* NULL: none */
         bool no_pivot;
         unsigned preserve_fds; /* fds 3..3+N-1 are passed to the container */
+        int console_socket_fd;   /* connected --console-socket, for process.terminal; else -EBADF */
         const char *config_json; /* the text config was parsed from, kept in ROOT/ID */
         size_t config_json_len;
 } ContainerOptions;

@@ -12,9 +12,11 @@
 static const Verb verbs[] = {
         {"create", verb_create, "create a container from a bundle, ready to start"},
         {"delete", verb_delete, "delete a container and its state"},
+        {"exec", verb_exec, "run another process in a container"},
         {"features", verb_features, "print the OCI features this runtime implements"},
         {"kill", verb_kill, "send a signal to a container's process"},
         {"list", verb_list, "list the containers"},
+        {"ps", verb_ps, "list a container's processes"},
         {"run", verb_run, "create and start a container, and wait for it"},
         {"spec", verb_spec, "write a config.json with secure defaults"},
         {"start", verb_start, "start a created container's program"},
