@@ -279,6 +279,11 @@ _noreturn_ static void exec_child(const OciConfig *c, bool user_ns, unsigned pre
                 exec_child_fail(error_fd, 0, "unable to start container process: exec: \"%s\": no such file or directory", p->args[0]);
         if (r < 0)
                 exec_child_fail(error_fd, 0, "unable to start container process: exec: \"%s\": permission denied", p->args[0]);
+        r = process_apply_apparmor(p, &what);
+        if (r == -EOPNOTSUPP)
+                exec_child_fail(error_fd, 0, "apparmorProfile '%s' is set, but AppArmor is not enabled on this host", what);
+        if (r < 0)
+                exec_child_fail(error_fd, r, "failed to set apparmorProfile '%s'", what);
         if (!p->no_new_privileges && (r = seccomp_filter_load(c->seccomp, &what)) < 0)
                 exec_child_fail(error_fd, r, "failed to load the seccomp filter for '%s'", what ?: "");
         r = process_setup(p, user_ns, &what);

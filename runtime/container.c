@@ -235,6 +235,12 @@ _noreturn_ static void child_main(const ChildArgs *a, bool new_user_ns) {
         if (r < 0)
                 child_fail_exec(a->sync_fd, r, c->process->args[0]);
 
+        r = process_apply_apparmor(c->process, &what);
+        if (r == -EOPNOTSUPP)
+                child_fail(a->sync_fd, r, "apparmorProfile '%s' is set, but AppArmor is not enabled on this host", what);
+        if (r < 0)
+                child_fail(a->sync_fd, r, "failed to set apparmorProfile '%s'", what);
+
         /* Seccomp as close to execve() as it can be, so that profiles need allow little of ours; but
          * without no_new_privs loading it takes CAP_SYS_ADMIN, so then before the capabilities go
          * (opencontainers/runc:libcontainer/standard_init_linux.go). */

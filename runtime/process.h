@@ -18,3 +18,6 @@ int process_set_names(const OciConfig *c, const char **reterr_what);
 
 /* Writes linux.sysctl to /proc/sys (the container's, after the pivot). */
 int process_apply_sysctl(const OciConfig *c, const char **reterr_what);
+
+/* process.apparmorProfile, for the next exec; -EOPNOTSUPP where AppArmor is not enabled. */
+int process_apply_apparmor(const OciProcess *p, const char **reterr_what);
