@@ -1,45 +1,56 @@
 #!/usr/bin/env bash
-# The README's demo: tether-init as PID 1 of a fresh PID namespace, reaping orphans, forwarding signals,
-# ending what its payload leaves behind, and passing on the payload's exit status.
-# Usage: contrib/demo.sh [BUILD_DIR]
+# The README's demo: a real container from the default busybox-static rootfs, run by tether with
+# tether-init as its PID 1, reaping orphans, forwarding signals, ending what its payload leaves behind,
+# and passing on the payload's exit status. Usage: contrib/demo.sh [BUILD_DIR]
 set -euo pipefail
 
 build=${1:-build}
-init=$build/init/static/tether-init
-[ -x "$init" ] || init=$build/init/tether-init
-[ -x "$init" ] || { echo "demo: no tether-init in '$build'; run ./tether.sh build" >&2; exit 1; }
+tether=$build/runtime/tether
+[ -x "$tether" ] || { echo "demo: no tether in '$build'; run ./tether.sh build" >&2; exit 1; }
+rootfs=$build/demo-rootfs
+[ -x "$rootfs/bin/busybox" ] || "$(dirname "$0")/make-rootfs.sh" "$rootfs"
 
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+state=$tmp/state
+cleanup() {
+        "$tether" --root "$state" delete --force demo 2>/dev/null || true
+        rm -rf "$tmp"
+}
+trap cleanup EXIT
 mkfifo "$tmp/ready"
 
 step() { printf '\n\033[1m--- %s\033[0m\n' "$*"; }
 
-# The payload, PID 2 of the namespace. It makes orphans (a parent that exits at once leaves its child to
-# PID 1), starts a daemon that will outlive it, and waits for signals.
+# The payload, PID 2 under tether-init. It makes orphans (a parent that exits at once leaves its child
+# to PID 1), starts a daemon that will outlive it, and waits for signals.
 payload='
-echo "payload: I am PID $$; my parent is PID $PPID ($(cat /proc/$PPID/comm))"
+echo "payload: PID $$ in container $(hostname); PID 1 is $(cat /proc/1/comm)"
 for i in 1 2 3; do sh -c "true & exit 0"; done
 sh -c "sleep 1000 & exit 0"
 trap "echo \"payload: got SIGUSR1 (forwarded by tether-init)\"" USR1
 trap "echo \"payload: got SIGTERM, exiting with status 3\"; exit 3" TERM
-ps -eo pid,ppid,stat,comm | sed "s/^/payload:   /"
-echo ready > "$READY"
+grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status | sed "s/^/payload:   /"
+echo ready > /host/ready
 while :; do sleep 1 & wait $!; done
 '
 
-step "starting: unshare --pid --fork $init -w -v -- sh -c PAYLOAD"
-READY=$tmp/ready unshare --pid --fork --mount-proc "$init" -w -v -v -- sh -c "$payload" </dev/zero &
-unshare_pid=$!
+step "tether run --init --rootfs $rootfs --hostname demo demo -- sh -c PAYLOAD"
+"$tether" --root "$state" run --init --rootfs "$rootfs" --hostname demo --mount "$tmp:/host" demo -- \
+        sh -c "$payload" </dev/null &
+run_pid=$!
 read -r _ < "$tmp/ready"
-init_pid=$(tr -d ' \n' < "/proc/$unshare_pid/task/$unshare_pid/children")
-echo "host: tether-init is PID 1 inside, PID $init_pid outside; the orphans above were reaped (-w warns)"
 
-step "signal forwarding: kill -USR1 $init_pid"
-kill -USR1 "$init_pid"
-step "stopping: kill -TERM $init_pid (the payload exits 3; tether-init ends the leftover 'sleep 1000')"
-kill -TERM "$init_pid"
+step "tether list; tether ps demo (the orphans are gone: tether-init reaped them)"
+"$tether" --root "$state" list
+"$tether" --root "$state" ps demo -o pid,ppid,stat,comm
+step "tether exec demo hostname"
+"$tether" --root "$state" exec demo hostname
+
+step "signal forwarding: tether kill demo USR1 (to tether-init, which forwards it to the payload)"
+"$tether" --root "$state" kill demo USR1
+step "stopping: tether kill demo TERM (the payload exits 3; tether-init ends the leftover 'sleep 1000')"
+"$tether" --root "$state" kill demo TERM
 status=0
-wait "$unshare_pid" || status=$?
-step "tether-init exited with the payload's status: $status"
+wait "$run_pid" || status=$?
+step "tether run exited with the payload's status: $status"
 [ "$status" -eq 3 ]
