@@ -229,6 +229,9 @@ _noreturn_ static void child_main(const ChildArgs *a, bool new_user_ns) {
         r = process_apply_sysctl(c, &what);
         if (r < 0)
                 child_fail(a->sync_fd, r, "failed to set sysctl '%s'", what);
+        r = rootfs_finish(c, &what);
+        if (r < 0)
+                child_fail(a->sync_fd, r, "failed to set up the rootfs at '%s'", what);
         if (access("/proc/self/fd", F_OK) < 0)
                 child_fail(a->sync_fd, ENOENT, "the container has no /proc mount, which 'start' needs");
         r = process_find_executable(c->process, exe, sizeof(exe));

@@ -302,12 +302,12 @@ int rootfs_prepare(const OciConfig *c, const char *rootfs, const char **reterr_w
 }
 
 int rootfs_enter(const OciConfig *c, const char *rootfs, bool no_pivot_root, const char **reterr_what) {
-        int r;
-
         *reterr_what = rootfs;
-        r = no_pivot_root ? no_pivot(rootfs) : pivot(rootfs);
-        if (r < 0)
-                return r;
+        return no_pivot_root ? no_pivot(rootfs) : pivot(rootfs);
+}
+
+int rootfs_finish(const OciConfig *c, const char **reterr_what) {
+        int r;
 
         r = mask_and_protect(c, reterr_what);
         if (r < 0)

@@ -10,9 +10,13 @@
  * rootfs_prepare(): the mounts under rootfs (an absolute path) and /dev. */
 int rootfs_prepare(const OciConfig *config, const char *rootfs, const char **reterr_what);
 
-/* rootfs_enter(): pivot_root into rootfs (chroot with no_pivot), masked and read-only paths, a read-only
- * root. */
+/* rootfs_enter(): pivot_root into rootfs (chroot with no_pivot). */
 int rootfs_enter(const OciConfig *config, const char *rootfs, bool no_pivot, const char **reterr_what);
+
+/* rootfs_finish(): masked and read-only paths, a read-only root. Called after the sysctls are written:
+ * readonlyPaths usually holds /proc/sys (opencontainers/runc:libcontainer/standard_init_linux.go writes
+ * them first too). */
+int rootfs_finish(const OciConfig *config, const char **reterr_what);
 
 /* Opens path inside the directory root_fd, resolving every symlink as if root_fd were "/" (openat2
  * RESOLVE_IN_ROOT), so that a mount destination in an untrusted image never leads out of it. Missing
