@@ -120,9 +120,30 @@ int container_state_to_oci_json(const ContainerState *s, ContainerStatus status,
         return 0;
 }
 
-int state_root_open(const char *path, int *ret_fd) {
-        int fd;
+/* mkdir -p, as runc's os.MkdirAll(root, 0700): containerd's runc shim passes a --root whose parents need
+ * not exist (dockerd's <exec-root>/runtime-runc/moby before its first container). */
+static int mkdir_parents(const char *path, mode_t mode) {
+        _cleanup_free_ char *p = strdup(path);
 
+        if (!p)
+                return -ENOMEM;
+        for (char *s = p + 1; *s; s++) {
+                if (*s != '/')
+                        continue;
+                *s = '\0';
+                if (mkdir(p, mode) < 0 && errno != EEXIST)
+                        return -errno;
+                *s = '/';
+        }
+        return 0;
+}
+
+int state_root_open(const char *path, int *ret_fd) {
+        int fd, r;
+
+        r = mkdir_parents(path, 0700);
+        if (r < 0)
+                return r;
         if (mkdir(path, 0700) < 0 && errno != EEXIST)
                 return -errno;
         fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -42,7 +42,7 @@ ContainerStatus container_state_status(const ContainerState *s);
 /* The OCI state (runtime-spec runtime.md "State") as JSON text, plus runc's rootfs/created/owner. */
 int container_state_to_oci_json(const ContainerState *s, ContainerStatus status, char **ret);
 
-/* Opens (creating with mode 0700 if needed) the state root directory. */
+/* Opens (creating it and its parents with mode 0700 if needed) the state root directory. */
 int state_root_open(const char *path, int *ret_fd);
 
 /* Creates ROOT/ID and returns it locked; -EEXIST if the container exists. */
