@@ -2,13 +2,16 @@
  * pidfd checked against its recorded start time, so a recycled pid is never hit. */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "container.h"
 #include "container-pids.h"
+#include "id.h"
 #include "log.h"
 #include "macro.h"
 #include "signal-name.h"
@@ -60,6 +63,18 @@ int verb_kill(const GlobalOptions *g, int argc, char **argv) {
         return 0;
 }
 
+/* Whether the state root has no entry for a valid id (nor exists at all). */
+static bool container_missing(const GlobalOptions *g, const char *id) {
+        _cleanup_close_ int root_fd = -EBADF;
+
+        if (id_validate(id) < 0)
+                return false;
+        root_fd = open(g->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (root_fd < 0)
+                return errno == ENOENT;
+        return faccessat(root_fd, id, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT;
+}
+
 int verb_delete(const GlobalOptions *g, int argc, char **argv) {
         static const struct option options[] = {
                 {"force", no_argument, NULL, 'f'},
@@ -81,6 +96,10 @@ int verb_delete(const GlobalOptions *g, int argc, char **argv) {
         if (argc - optind != 1)
                 return cli_usage_error("delete", DELETE_USAGE, "expected exactly one container id");
         id = argv[optind];
+        /* As runc: with --force a container that is gone is no error. containerd's runc shim runs
+         * `delete --force` once more when it cleans up, after the task's own delete. */
+        if (force && container_missing(g, id))
+                return 0;
         if (cli_open_container(g, id, &root_fd, &dir_fd) < 0)
                 return 1;
 
