@@ -399,7 +399,8 @@ static int create_from_args(const GlobalOptions *g, const CreateArgs *a, int *re
 
         /* The id first: a bad one is refused before any file is read or written. */
         if (id_validate(a->id) < 0)
-                return log_error("invalid container id '%s': expected 1 to 128 of [A-Za-z0-9_.-], starting with a letter or digit", a->id);
+                return log_error("invalid container id '%s': expected 1 to 128 of [A-Za-z0-9_.-], starting with a letter or digit", a->id),
+                       -EINVAL;
         r = a->friendly ? load_friendly_config(a, &config, &text, bundle, rootfs)
                         : load_bundle_config(a, &config, &text, bundle, rootfs);
         if (r < 0)

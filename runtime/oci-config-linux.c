@@ -122,7 +122,7 @@ static int parse_mappings(JsonCtx *c, json_t *v, OciConfig *config) {
 
 static int parse_time_offset(JsonCtx *c, json_t *v, void *item) {
         OciTimeOffset *t = item;
-        uint64_t nanosecs;
+        uint64_t nanosecs = 0; /* optional: json_ctx_uint() leaves it alone when absent */
         int r;
 
         r = json_ctx_int(c, v, "secs", 0, INT64_MIN, INT64_MAX, &t->secs);

@@ -92,7 +92,17 @@ static int mount_cgroup(int root_fd, const OciMount *m, int *fd, char target[sta
         r = reopen_target(root_fd, m->destination, fd, target);
         if (r < 0)
                 return r;
-        return remount_bind(target, flags | MS_RDONLY);
+        r = remount_bind(target, flags | MS_RDONLY);
+        if (r < 0)
+                return r;
+        /* The remount makes only the top read-only, and the hierarchies below are the host's: make them
+         * read-only too, or the container's root writes the host's cgroups. Before Linux 5.12 (ENOSYS)
+         * only the top is. */
+        struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+        if (syscall(SYS_mount_setattr, *fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0 &&
+            errno != ENOSYS)
+                return -errno;
+        return 0;
 }
 
 /* The recursive r* options (rro, rnosuid, ...) go to every mount below target (mount_setattr(2),
@@ -171,8 +181,12 @@ static int make_device(int root_fd, const char *path, mode_t mode, dev_t dev, ui
         if (fd < 0)
                 return -errno;
         (void) unlinkat(fd, name, 0);
+        /* mknodat() applies the umask (022 would make /dev/null 0644): set the mode asked for, after the
+         * chown, which may clear set-id bits (runc clears its umask for the same reason). */
         if (mknodat(fd, name, mode, dev) == 0)
-                return fchownat(fd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+                return fchownat(fd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 || fchmodat(fd, name, mode & 07777, 0) < 0
+                               ? -errno
+                               : 0;
         if (errno != EPERM)
                 return -errno;
         safe_close(fd);

@@ -109,7 +109,8 @@ static int cap_name(const char *name, char *buf, size_t len) {
 }
 
 static int capability_list(const SpecOptions *o, json_t **ret, const char **reterr_what) {
-        uint64_t set = 0;
+        uint64_t set = 0, bits[2] = {}; /* added, dropped */
+        bool all[2] = {};
         char name[64];
         json_t *a;
 
@@ -117,17 +118,23 @@ static int capability_list(const SpecOptions *o, json_t **ret, const char **rete
                 set |= UINT64_C(1) << capability_from_name(default_caps[i]);
         for (int pass = 0; pass < 2; pass++)
                 for (char **c = pass == 0 ? o->cap_add : o->cap_drop; c && *c; c++) {
-                        uint64_t bits;
-
                         *reterr_what = *c;
                         if (strcasecmp(*c, "ALL") == 0)
-                                bits = ~UINT64_C(0);
+                                all[pass] = true;
                         else if (cap_name(*c, name, sizeof(name)) < 0)
                                 return -EINVAL;
                         else
-                                bits = UINT64_C(1) << capability_from_name(name);
-                        set = pass == 0 ? set | bits : set & ~bits;
+                                bits[pass] |= UINT64_C(1) << capability_from_name(name);
                 }
+        /* docker's order (moby/moby:oci/caps/utils.go TweakCapabilities): --cap-add ALL is all but the drops;
+         * --cap-drop ALL leaves only the adds ("--cap-drop ALL --cap-add NET_BIND_SERVICE"); else the
+         * defaults lose the drops and gain the adds. */
+        if (all[0])
+                set = ~bits[1];
+        else if (all[1])
+                set = bits[0];
+        else
+                set = (set & ~bits[1]) | bits[0];
         a = json_array();
         for (int cap = 0; a && cap < 64; cap++)
                 if ((set & (UINT64_C(1) << cap)) && capability_to_name(cap))
