@@ -266,7 +266,9 @@ static int parse_create_args(const char *verb, const char *usage, int argc, char
 
         *a = (CreateArgs){.bundle = "."};
         optind = 0;
-        while ((c = getopt_long(argc, argv, is_run ? "+:b:dt" : "+:b:", options, NULL)) >= 0)
+        int longindex = -1;
+
+        while ((c = getopt_long(argc, argv, is_run ? "+:b:dt" : "+:b:", options, &longindex)) >= 0)
                 switch (c) {
                 case 'b':
                         a->bundle = optarg;
@@ -305,8 +307,8 @@ static int parse_create_args(const char *verb, const char *usage, int argc, char
                         if (r == -ENOENT)
                                 return cli_usage_error(verb, usage, "--init: no tether-init found; set TETHER_INIT");
                         if (r < 0)
-                                return cli_usage_error(verb, usage, "invalid value '%s' for '%s'", optarg ?: "",
-                                                       argv[optind - 1]);
+                                return cli_usage_error(verb, usage, "invalid value '%s' for '--%s'", optarg ?: "",
+                                                       longindex >= 0 ? options[longindex].name : "?");
                 }
         if (is_spec) {
                 a->friendly = true;
@@ -388,7 +390,8 @@ static int load_bundle_config(const CreateArgs *a, OciConfig **ret, char **ret_t
 }
 
 /* Validates the id, reads the config and creates the container: our child, waiting for start. */
-static int create_from_args(const GlobalOptions *g, const CreateArgs *a, int *ret_root_fd, pid_t *ret_pid) {
+static int create_from_args(const GlobalOptions *g, const CreateArgs *a, const sigset_t *child_sigmask, int *ret_root_fd,
+                            pid_t *ret_pid) {
         _cleanup_(oci_config_freep) OciConfig *config = NULL;
         _cleanup_close_ int root_fd = -EBADF, console_fd = -EBADF;
         _cleanup_free_ char *text = NULL;
@@ -426,6 +429,7 @@ static int create_from_args(const GlobalOptions *g, const CreateArgs *a, int *re
                 .no_pivot = a->no_pivot,
                 .preserve_fds = a->preserve_fds,
                 .console_socket_fd = console_fd,
+                .child_sigmask = child_sigmask,
                 .config_json = text,
                 .config_json_len = strlen(text),
         };
@@ -445,7 +449,7 @@ int verb_create(const GlobalOptions *g, int argc, char **argv) {
         r = parse_create_args("create", CREATE_USAGE, argc, argv, &a);
         if (r != 0)
                 return r;
-        return create_from_args(g, &a, &root_fd, &pid) < 0 ? 1 : 0;
+        return create_from_args(g, &a, NULL, &root_fd, &pid) < 0 ? 1 : 0;
 }
 
 static int start_container(const GlobalOptions *g, const char *id) {
@@ -513,6 +517,7 @@ static void remove_state(int root_fd, const char *id) {
 
 int verb_run(const GlobalOptions *g, int argc, char **argv) {
         _cleanup_close_ int root_fd = -EBADF;
+        sigset_t all, old;
         CreateArgs a;
         pid_t pid;
         int r, status;
@@ -520,7 +525,11 @@ int verb_run(const GlobalOptions *g, int argc, char **argv) {
         r = parse_create_args("run", RUN_USAGE, argc, argv, &a);
         if (r != 0)
                 return r;
-        if (create_from_args(g, &a, &root_fd, &pid) < 0)
+        /* Blocked from before the container exists until it is gone, so that a signal meant for it is
+         * forwarded, never lost, nor kills us and orphans it; the container's process gets our mask back. */
+        sigfillset(&all);
+        sigprocmask(SIG_BLOCK, &all, &old);
+        if (create_from_args(g, &a, &old, &root_fd, &pid) < 0)
                 return 1;
         if (start_container(g, a.id) < 0) {
                 kill(pid, SIGKILL);

@@ -296,33 +296,54 @@ _noreturn_ static void exec_child(const OciConfig *c, bool user_ns, unsigned pre
         exec_child_fail(error_fd, errno, "unable to start container process: exec: \"%s\"", p->args[0]);
 }
 
-/* Joins the container's namespaces, forks the process, and returns its pid once it has exec'd, or
- * -errno after logging why not. */
+/* Starts the process in the container's namespaces and returns its pid once it has exec'd, or -errno
+ * after logging why not. A short-lived helper joins the namespaces, all at once with setns(pidfd)
+ * (Linux 5.8), and clones the process as our child (CLONE_PARENT): the runtime itself stays where it is,
+ * since joining a PID namespace only moves one's children anyway, and LeakSanitizer's tracer thread
+ * would be lost in it. */
 static int spawn_in_container(const ExecArgs *a, const OciConfig *c, int pidfd, pid_t init_pid) {
-        _cleanup_close_ int read_fd = -EBADF, write_fd = -EBADF;
+        _cleanup_close_ int error_read = -EBADF, error_write = -EBADF, pid_read = -EBADF, pid_write = -EBADF;
         int flags = foreign_namespaces(init_pid), fds[2];
+        pid_t helper, pid = -1;
         char msg[1024];
         ssize_t n;
-        pid_t pid;
 
-        /* All of them at once, atomically (Linux 5.8); PID and time namespaces apply to our children. */
-        if (flags != 0 && setns(pidfd, flags) < 0)
-                return log_error_errno(errno, "exec failed: failed to join the namespaces of container '%s'", a->id);
         if (pipe2(fds, O_CLOEXEC) < 0)
                 return log_error_errno(errno, "exec failed");
-        read_fd = fds[0];
-        write_fd = fds[1];
-        pid = fork();
-        if (pid < 0)
+        error_read = fds[0];
+        error_write = fds[1];
+        if (pipe2(fds, O_CLOEXEC) < 0)
                 return log_error_errno(errno, "exec failed");
-        if (pid == 0)
-                exec_child(c, flags & CLONE_NEWUSER, a->preserve_fds, write_fd);
-        write_fd = safe_close(write_fd);
-        n = RETRY_ON_EINTR(read(read_fd, msg, sizeof(msg) - 1));
-        if (n > 0) {
-                msg[n] = '\0';
-                (void) waitpid(pid, NULL, 0);
-                return log_error("exec failed: %s", msg), -EIO;
+        pid_read = fds[0];
+        pid_write = fds[1];
+
+        helper = fork();
+        if (helper < 0)
+                return log_error_errno(errno, "exec failed");
+        if (helper == 0) {
+                if (flags != 0 && setns(pidfd, flags) < 0)
+                        exec_child_fail(error_write, errno, "failed to join the namespaces of container '%s'", a->id);
+                pid = (pid_t) syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
+                if (pid == 0)
+                        exec_child(c, flags & CLONE_NEWUSER, a->preserve_fds, error_write);
+                if (pid < 0)
+                        exec_child_fail(error_write, errno, "failed to start the process%s", "");
+                (void) !write(pid_write, &pid, sizeof(pid));
+                _exit(0);
+        }
+        error_write = safe_close(error_write);
+        pid_write = safe_close(pid_write);
+        (void) RETRY_ON_EINTR(waitpid(helper, NULL, 0));
+        if (RETRY_ON_EINTR(read(pid_read, &pid, sizeof(pid))) != (ssize_t) sizeof(pid))
+                pid = -1;
+
+        /* EOF once the process has exec'd (the write end is close-on-exec), or why it could not. */
+        n = RETRY_ON_EINTR(read(error_read, msg, sizeof(msg) - 1));
+        if (n > 0 || pid < 0) {
+                msg[n > 0 ? n : 0] = '\0';
+                if (pid > 0)
+                        (void) waitpid(pid, NULL, 0);
+                return log_error("exec failed: %s", n > 0 ? msg : "the helper process died"), -EIO;
         }
         return pid;
 }

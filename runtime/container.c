@@ -146,6 +146,7 @@ typedef struct ChildArgs {
         int sync_fd;
         int fifo_fd; /* O_PATH */
         int state_dir_fd; /* locked: the lock goes with the open file, so the child must close its copy */
+        int parent_sync_fd; /* the runtime's end */
 } ChildArgs;
 
 _noreturn_ static void child_exec_after_start(const ChildArgs *a, const char *exe, const char *created_state) {
@@ -190,7 +191,10 @@ _noreturn_ static void child_main(const ChildArgs *a, bool new_user_ns) {
         SyncMessage ready = {.type = SYNC_READY};
         int r;
 
+        if (a->o->child_sigmask)
+                (void) sigprocmask(SIG_SETMASK, a->o->child_sigmask, NULL);
         safe_close(a->state_dir_fd);
+        safe_close(a->parent_sync_fd);
         if (new_user_ns) {
                 /* Wait until the runtime has written our uid_map and gid_map. */
                 char go;
@@ -281,7 +285,7 @@ static int write_id_map(pid_t pid, const char *file, const OciIdMapping *m, size
 }
 
 /* Joins the PID and time namespaces given by path, and makes a new time namespace with its offsets:
- * both only take effect for our children, so the runtime itself does it before clone(). */
+ * both only take effect for the caller's children, so it is done before clone(). */
 static int prepare_parent_namespaces(const OciConfig *c, ContainerError *reterr) {
         const OciNamespace *ns;
 
@@ -425,6 +429,71 @@ static int wait_until_ready(int sync_fd, const OciConfig *c, const ContainerStat
         }
 }
 
+static bool needs_parent_namespaces(const OciConfig *c) {
+        const OciNamespace *pid = oci_config_get_namespace(c, OCI_NAMESPACE_PID);
+
+        return (pid && pid->path) || oci_config_get_namespace(c, OCI_NAMESPACE_TIME);
+}
+
+typedef struct HelperReport {
+        pid_t pid;
+        int error;
+        ContainerError text;
+} HelperReport;
+
+/* clone() rather than unshare(): CLONE_NEWPID makes the child PID 1 at once. Without CLONE_VM it
+ * returns twice like fork(). */
+static pid_t clone_raw(unsigned long flags) {
+        return (pid_t) syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+}
+
+/* Clones the first process into its new namespaces. PID and time namespaces to join or make apply to
+ * the children of whoever joins or makes them; rather than moving the runtime itself (whose later work,
+ * and LeakSanitizer's tracer at exit, would then run in them), a short-lived helper does it and clones
+ * the first process as the runtime's child (CLONE_PARENT). Returns the pid or -errno with reterr. */
+static pid_t clone_first_process(const ChildArgs *a, unsigned long flags, ContainerError *reterr) {
+        _cleanup_close_ int read_fd = -EBADF, write_fd = -EBADF;
+        HelperReport report = {.pid = -1, .error = -EIO};
+        int fds[2];
+        pid_t pid, helper;
+
+        if (!needs_parent_namespaces(a->c)) {
+                pid = clone_raw(flags);
+                if (pid == 0)
+                        child_main(a, flags & CLONE_NEWUSER);
+                return pid < 0 ? set_error(reterr, -errno, "failed to create the container's process") : pid;
+        }
+
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return set_error(reterr, -errno, "failed to create a pipe");
+        read_fd = fds[0];
+        write_fd = fds[1];
+        helper = fork();
+        if (helper < 0)
+                return set_error(reterr, -errno, "failed to fork");
+        if (helper == 0) {
+                report.error = prepare_parent_namespaces(a->c, &report.text);
+                if (report.error >= 0) {
+                        report.pid = clone_raw(flags | CLONE_PARENT);
+                        if (report.pid == 0)
+                                child_main(a, flags & CLONE_NEWUSER);
+                        if (report.pid < 0)
+                                report.error = set_error(&report.text, -errno, "failed to create the container's process");
+                }
+                (void) !write(write_fd, &report, sizeof(report));
+                _exit(0);
+        }
+        write_fd = safe_close(write_fd);
+        if (RETRY_ON_EINTR(read(read_fd, &report, sizeof(report))) != (ssize_t) sizeof(report))
+                report.error = set_error(&report.text, -EIO, "the helper process died");
+        (void) RETRY_ON_EINTR(waitpid(helper, NULL, 0));
+        if (report.error < 0) {
+                *reterr = report.text;
+                return report.error;
+        }
+        return report.pid;
+}
+
 /* Starts the first process (s->init.pid is set as soon as it exists) and waits for its "ready". Returns
  * the sync socket, kept for the startContainer hooks' state, or -errno with reterr. */
 static int spawn_first_process(const ContainerOptions *o, const OciConfig *c, int dir_fd, int fifo_fd, ContainerState *s,
@@ -439,17 +508,17 @@ static int spawn_first_process(const ContainerOptions *o, const OciConfig *c, in
         parent_fd = fds[0];
         child_fd = fds[1];
 
-        /* clone() rather than unshare(): CLONE_NEWPID makes the child PID 1 at once. Without CLONE_VM it
-         * returns twice like fork(). */
-        pid = (pid_t) syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+        ChildArgs a = {
+                .o = o,
+                .c = c,
+                .sync_fd = child_fd,
+                .fifo_fd = fifo_fd,
+                .state_dir_fd = dir_fd,
+                .parent_sync_fd = parent_fd,
+        };
+        pid = clone_first_process(&a, flags, reterr);
         if (pid < 0)
-                return set_error(reterr, -errno, "failed to create the container's process");
-        if (pid == 0) {
-                ChildArgs a = {.o = o, .c = c, .sync_fd = child_fd, .fifo_fd = fifo_fd, .state_dir_fd = dir_fd};
-
-                parent_fd = safe_close(parent_fd);
-                child_main(&a, flags & CLONE_NEWUSER);
-        }
+                return pid;
         child_fd = safe_close(child_fd);
         s->init.pid = pid;
 
@@ -520,9 +589,6 @@ int container_create(int root_fd, const ContainerOptions *o, const OciConfig *c,
                 set_error(reterr, r, "failed to create '%s'", EXEC_FIFO);
                 goto fail;
         }
-        r = prepare_parent_namespaces(c, reterr);
-        if (r < 0)
-                goto fail;
         r = sync_fd = spawn_first_process(o, c, dir_fd, fifo_fd, s, reterr);
         if (r < 0)
                 goto fail;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <signal.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -13,6 +14,7 @@ typedef struct ContainerOptions {
         bool no_pivot;
         unsigned preserve_fds; /* fds 3..3+N-1 are passed to the container */
         int console_socket_fd;   /* connected --console-socket, for process.terminal; else -EBADF */
+        const sigset_t *child_sigmask; /* restored in the container's process; NULL: inherit ours */
         const char *config_json; /* the text config was parsed from, kept in ROOT/ID */
         size_t config_json_len;
 } ContainerOptions;
