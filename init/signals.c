@@ -1,4 +1,6 @@
 #include <errno.h>
+#include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "macro.h"
@@ -9,13 +11,19 @@ int signals_block_all(sigset_t *ret_child_mask) {
         sigset_t all;
         int fd;
 
-        sigfillset(&all);
+        /* Every signal, not sigfillset()'s: that leaves out those the libc reserves for its threads (glibc
+         * 32 and 33, musl 32 to 34), and a signal neither blocked nor handled kills us when we are not
+         * PID 1 and is dropped, not forwarded, when we are: "kill -s RTMIN" (34) did both to the musl
+         * build. We have no threads to need them; the kernel leaves out SIGKILL and SIGSTOP itself. */
+        memset(&all, 0xff, sizeof(all));
         for (size_t i = 0; i < ELEMENTSOF(synchronous); i++)
                 sigdelset(&all, synchronous[i]);
         sigdelset(&all, SIGTTIN);
         sigdelset(&all, SIGTTOU);
 
-        if (sigprocmask(SIG_SETMASK, &all, ret_child_mask) < 0)
+        /* The system call itself: glibc's sigprocmask() would quietly unblock 32 and 33 again. */
+        sigemptyset(ret_child_mask);
+        if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, ret_child_mask, _NSIG / 8) < 0)
                 return -errno;
         if (signal(SIGTTIN, SIG_IGN) == SIG_ERR || signal(SIGTTOU, SIG_IGN) == SIG_ERR)
                 return -errno;
