@@ -65,6 +65,16 @@ int main(int argc, char *argv[]) {
         }
         log_set_max_level(o.verbosity);
 
+        /* Before anything is logged: a background job on a terminal with TOSTOP that writes to it gets
+         * SIGTTOU, which stopped us at the "not running as PID 1" warning, before the program ever ran.
+         * And a signal sent meanwhile, the -p one included, now waits in the signalfd instead of killing
+         * us. */
+        s.signal_fd = signals_block_all(&s.child_mask);
+        if (s.signal_fd < 0) {
+                log_error_errno(s.signal_fd, "failed to set up signal handling");
+                return 1;
+        }
+
         if (o.parent_death_signal > 0 && prctl(PR_SET_PDEATHSIG, o.parent_death_signal, 0, 0, 0) < 0) {
                 log_error_errno(errno, "failed to set the parent death signal");
                 return 1;
@@ -73,11 +83,6 @@ int main(int argc, char *argv[]) {
                 return 1;
 
         s.options = &o;
-        s.signal_fd = signals_block_all(&s.child_mask);
-        if (s.signal_fd < 0) {
-                log_error_errno(s.signal_fd, "failed to set up signal handling");
-                return 1;
-        }
 
         return o.action == INIT_ACTION_PAUSE ? supervise_pause(&s) : supervise_program(&s);
 }
