@@ -169,6 +169,10 @@ int init_options_parse(int argc, char **argv, char *const *envp, InitOptions *re
                                      INIT_GRACE_MAX_MS / 1000);
                         break;
                 case ':':
+                        /* Name a short option by optopt: when it is the last argument, musl leaves optind
+                         * past argc, so argv[optind - 1] is the terminating NULL ("option '(null)'"). */
+                        if (optopt > 0 && optopt < OPT_VERSION)
+                                FAIL("option '-%c' needs an argument", optopt);
                         FAIL("option '%s' needs an argument", argv[optind - 1]);
                 default:
                         if (optopt && strncmp(argv[optind - 1], "--", 2) != 0)
