@@ -171,16 +171,15 @@ static void add_capabilities(json_t *process, json_t *caps) {
  * same parser as config.json, with the container's config around it. */
 static int load_exec_config(int dir_fd, const ExecArgs *a, OciConfig **ret) {
         _cleanup_free_ char *text = NULL;
-        _cleanup_close_ int fd = -EBADF;
         OciError error = {};
         json_t *config, *process;
         json_error_t jerr;
         int r;
 
-        fd = openat(dir_fd, "config.json", O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
+        errno = 0;
+        config = json_load_at(dir_fd, "config.json", &jerr);
+        if (!config && errno != 0)
                 return log_error_errno(errno, "container '%s': failed to read its config", a->id);
-        config = json_loadfd(fd, 0, &jerr);
         if (!config)
                 return log_error("container '%s': its config is unreadable: %s", a->id, jerr.text), -EINVAL;
         json_object_del(config, "hooks"); /* hooks are the container's, not an exec's */

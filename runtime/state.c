@@ -272,17 +272,42 @@ static int annotations_from_json(json_t *o, char ***ret) {
         return 0;
 }
 
+json_t *json_load_at(int dir_fd, const char *path, json_error_t *error) {
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0, allocated = 0;
+        ssize_t n;
+
+        fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return NULL;
+        /* Whole blocks: json_loadfd() reads one byte per read(2). */
+        do {
+                if (allocated - size < 4096) {
+                        char *p = realloc(buf, allocated += 16384);
+
+                        if (!p)
+                                return NULL;
+                        buf = p;
+                }
+                n = RETRY_ON_EINTR(read(fd, buf + size, allocated - size));
+                if (n < 0)
+                        return NULL;
+                size += (size_t) n;
+        } while (n > 0);
+        return json_loadb(buf, size, 0, error);
+}
+
 int state_read(int dir_fd, ContainerState **ret) {
         json_auto_t *j = NULL;
-        _cleanup_close_ int fd = -EBADF;
         ContainerState *s;
         json_error_t error;
         int r;
 
-        fd = openat(dir_fd, STATE_FILE, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
+        errno = 0;
+        j = json_load_at(dir_fd, STATE_FILE, &error);
+        if (!j && errno != 0)
                 return -errno;
-        j = json_loadfd(fd, 0, &error);
         if (!j || !json_is_object(j))
                 return -EBADMSG;
 

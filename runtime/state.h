@@ -3,6 +3,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "macro.h"
 #include "pidref.h"
 
@@ -56,6 +58,9 @@ int state_dir_remove(int root_fd, const char *id, int dir_fd);
 
 int state_write(int dir_fd, const ContainerState *s);
 int state_read(int dir_fd, ContainerState **ret);
+
+/* Reads and parses the JSON file path below dir_fd; NULL with errno set, or with error filled in. */
+json_t *json_load_at(int dir_fd, const char *path, json_error_t *error);
 
 /* Formats the current time as runc does (RFC 3339, nanoseconds with trailing zeros trimmed, "Z"). */
 int rfc3339_now(char **ret);
