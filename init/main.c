@@ -40,6 +40,7 @@ static int setup_reaping(const InitOptions *o, bool *ret_whole_namespace) {
 }
 
 int main(int argc, char *argv[]) {
+        pid_t original_parent = getppid();
         Supervisor s = {};
         InitOptions o;
         char err[256];
@@ -75,9 +76,15 @@ int main(int argc, char *argv[]) {
                 return 1;
         }
 
-        if (o.parent_death_signal > 0 && prctl(PR_SET_PDEATHSIG, o.parent_death_signal, 0, 0, 0) < 0) {
-                log_error_errno(errno, "failed to set the parent death signal");
-                return 1;
+        if (o.parent_death_signal > 0) {
+                if (prctl(PR_SET_PDEATHSIG, o.parent_death_signal, 0, 0, 0) < 0) {
+                        log_error_errno(errno, "failed to set the parent death signal");
+                        return 1;
+                }
+                /* A parent that died before the prctl() sends nothing: send it ourselves. It waits in the
+                 * signalfd, and is forwarded like any other (systemd's safe_fork does the same check). */
+                if (getppid() != original_parent)
+                        (void) kill(getpid(), o.parent_death_signal);
         }
         if (setup_reaping(&o, &s.whole_namespace) < 0)
                 return 1;

@@ -1,11 +1,49 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "macro.h"
 #include "pidfd-util.h"
 #include "spawn.h"
+
+/* A file with the x bit but no "#!" is a shell script to POSIX execvp(), and glibc (hence tini) runs it with
+ * /bin/sh; musl's execvp() returns ENOEXEC instead. Do what glibc does: find it on PATH (the first
+ * executable match, as execvp did) and hand it to /bin/sh. Only returns if that fails, with errno set. */
+static void exec_as_shell_script(char **argv) {
+        const char *path = getenv("PATH"), *file = argv[0];
+        char buf[4096];
+        size_t argc = 0;
+
+        while (argv[argc])
+                argc++;
+        if (!strchr(argv[0], '/'))
+                for (const char *p = path ?: "/usr/local/bin:/bin:/usr/bin"; p; p = strchr(p, ':') ? strchr(p, ':') + 1 : NULL) {
+                        size_t len = strchr(p, ':') ? (size_t) (strchr(p, ':') - p) : strlen(p);
+
+                        if (len + strlen(argv[0]) + 2 > sizeof(buf))
+                                continue;
+                        memcpy(buf, p, len);
+                        buf[len] = '/';
+                        strcpy(buf + len + 1, argv[0]);
+                        if (access(buf, X_OK) == 0) {
+                                file = buf;
+                                break;
+                        }
+                }
+        {
+                char *sh_argv[argc + 2];
+
+                sh_argv[0] = "sh";
+                sh_argv[1] = (char *) file;
+                for (size_t i = 1; i <= argc; i++)
+                        sh_argv[i + 1] = argv[i];
+                execv("/bin/sh", sh_argv);
+        }
+        errno = ENOEXEC;
+}
 
 /* Between fork() and execve() only async-signal-safe calls (../shared/STYLE.md section 3), and never a
  * return into main() as tini's spawn() does (krallin/tini:src/tini.c). */
@@ -24,6 +62,8 @@ _noreturn_ static void child_exec(char **argv, const sigset_t *child_mask, bool 
         (void) sigprocmask(SIG_SETMASK, child_mask, NULL);
 
         execvp(argv[0], argv);
+        if (errno == ENOEXEC)
+                exec_as_shell_script(argv);
 
         e = errno;
         (void) !write(error_fd, &e, sizeof(e));

@@ -169,6 +169,9 @@ int supervise_program(const Supervisor *s) {
                 status = exec_errno_to_exit_status(exec_errno);
                 (void) RETRY_ON_EINTR(waitpid(child.pid, NULL, 0)); /* it is exiting with 127 */
         } else {
+                /* Children inherited across the exec that made us may be zombies already, and no SIGCHLD
+                 * of theirs is coming: reap them now. The main child may be among the reaped. */
+                (void) reap_exited(&reaper);
                 supervise_until_exit(s, &child, &reaper);
                 status = exit_status_of(s->options, reaper.main_status);
                 log_debug("child %d exited, status %d", (int) child.pid, status);

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from helpers import PYTHON, Agent, run_direct
+from helpers import DEFAULT_ENV, PYTHON, Agent, run_direct
 
 # Prints the exact argv and environment the kernel gave this process (not what Python made of them).
 PRINT_CMDLINE = ["-c", "import sys; sys.stdout.buffer.write(open('/proc/self/cmdline', 'rb').read())"]
@@ -278,3 +278,17 @@ def test_program_inherits_no_fd_of_inits(start, init_bin, pid1):
     assert rc == 0, err
     fds = dict(eval(out))
     assert sorted(fds) == [0, 1, 2], fds
+
+
+@pytest.mark.parametrize("how", ["path", "PATH"])
+def test_script_without_shebang_runs_under_sh(init_bin, tmp_path, how):
+    """POSIX execvp() runs an executable without "#!" with /bin/sh, as glibc and so tini do; musl's returns
+    ENOEXEC, which the static build must not turn into 126."""
+    script = tmp_path / "noshebang"
+    script.write_text('echo "ran as a script: $0 $1"\nexit 7\n')
+    script.chmod(0o755)
+    env = dict(DEFAULT_ENV, PATH=f"{tmp_path}:/usr/bin:/bin")
+    target = str(script) if how == "path" else "noshebang"
+    r = run_direct(init_bin, ["-s", "--", target, "arg1"], env=env)
+    assert r.returncode == 7, r.stderr
+    assert r.stdout == f"ran as a script: {script} arg1\n".encode()

@@ -2,12 +2,14 @@
 storm of zombies leaves none, processes left when the program exits get SIGTERM, then SIGKILL after
 --grace, as PID 1 and as a subreaper; -s/TINI_SUBREAPER, the warning without them, -w, and --pause."""
 
+import os
 import signal
+import subprocess
 import time
 
 import pytest
 
-from helpers import TIMEOUT, Agent, children_of, pidfd_exited, pidfd_reaped, proc_state
+from helpers import PYTHON, TIMEOUT, Agent, children_of, pidfd_exited, pidfd_reaped, proc_state
 
 S = signal.Signals
 
@@ -298,3 +300,33 @@ def test_pause_ends_leftovers(start):
     assert i.wait() == 0
     assert 1.0 <= time.monotonic() - t0 < 4.0
     assert i.signals(role="stubborn") == [(S.SIGTERM, 1)]
+
+
+def test_zombie_inherited_across_exec_is_reaped_at_start(init_bin):
+    """A process that becomes tether-init by exec may already have a dead child: no SIGCHLD will come
+    for it, so tether-init must reap it at start, not only at the next SIGCHLD."""
+    script = (
+        "import os, sys, time\n"
+        "child = os.fork()\n"
+        "if child == 0:\n"
+        "    os._exit(0)\n"
+        "while open(f'/proc/{child}/stat').read().rsplit(')', 1)[1].split()[0] != 'Z':\n"
+        "    time.sleep(0.001)\n"
+        "sys.stdout.write(f'{child}\\n'); sys.stdout.flush()\n"
+        "os.execv(sys.argv[1], [sys.argv[1], '-s', '--', 'sh', '-c', 'read line; exit 0'])\n"
+    )
+    p = subprocess.Popen([PYTHON, "-c", script, init_bin], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    try:
+        zombie = int(p.stdout.readline())
+        # The program waits on stdin, so tether-init is up; its zombie must go without any new SIGCHLD.
+        deadline = time.monotonic() + TIMEOUT
+        while os.path.exists(f"/proc/{zombie}") and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert not os.path.exists(f"/proc/{zombie}"), "inherited zombie was not reaped"
+        p.stdin.close()
+        assert p.wait(timeout=TIMEOUT) == 0
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
