@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "console.h"
 #include "container.h"
 #include "log.h"
 #include "macro.h"
@@ -27,7 +28,7 @@
 #include "state.h"
 
 #define EXEC_USAGE                                                                                          \
-        "[--process FILE] [--cwd DIR] [--env K=V]... [--user UID[:GID]] [--additional-gids GID]...\n"          \
+        "[--process FILE] [--tty --console-socket SOCKET] [--cwd DIR] [--env K=V]... [--user UID[:GID]] [--additional-gids GID]...\n"          \
         "                   [--cap CAP]... [--no-new-privs] [--detach] [--pid-file FILE] [--preserve-fds N]\n"  \
         "                   ID [--] [COMMAND [ARGS...]]"
 #define EXEC_FAILED 255
@@ -37,6 +38,8 @@ typedef struct ExecArgs {
         const char *cwd;
         const char *user;
         const char *pid_file;
+        const char *console_socket;
+        bool tty;
         json_t *env, *caps, *gids; /* arrays */
         bool no_new_privs;
         bool detach;
@@ -108,8 +111,11 @@ static int parse_exec_args(int argc, char **argv, ExecArgs *a) {
                                 return cli_usage_error("exec", EXEC_USAGE, "invalid --preserve-fds '%s'", optarg);
                         break;
                 case 't':
+                        a->tty = true;
+                        break;
                 case OPT_CONSOLE_SOCKET:
-                        return log_error("exec: a terminal (--tty, --console-socket) is not supported yet"), EXEC_FAILED;
+                        a->console_socket = optarg;
+                        break;
                 case ':':
                         return cli_usage_error("exec", EXEC_USAGE, "option '%s' needs an argument", argv[optind - 1]);
                 default:
@@ -214,7 +220,7 @@ static int load_exec_config(int dir_fd, const ExecArgs *a, OciConfig **ret) {
                         add_capabilities(process, a->caps);
                 if (a->no_new_privs)
                         json_object_set_new(process, "noNewPrivileges", json_true());
-                json_object_set_new(process, "terminal", json_false());
+                json_object_set_new(process, "terminal", json_boolean(a->tty));
         }
         text = json_dumps(config, JSON_COMPACT);
         json_decref(config);
@@ -265,7 +271,7 @@ _printf_(3, 4) _noreturn_ static void exec_child_fail(int error_fd, int error, c
         _exit(EXEC_FAILED);
 }
 
-_noreturn_ static void exec_child(const OciConfig *c, bool user_ns, unsigned preserve_fds, int error_fd) {
+_noreturn_ static void exec_child(const OciConfig *c, bool user_ns, unsigned preserve_fds, int console_fd, int error_fd) {
         const OciProcess *p = c->process;
         const char *what = NULL;
         char exe[4096];
@@ -278,6 +284,12 @@ _noreturn_ static void exec_child(const OciConfig *c, bool user_ns, unsigned pre
                 exec_child_fail(error_fd, 0, "unable to start container process: exec: \"%s\": no such file or directory", p->args[0]);
         if (r < 0)
                 exec_child_fail(error_fd, 0, "unable to start container process: exec: \"%s\": permission denied", p->args[0]);
+        if (p->terminal) {
+                r = console_setup(p, console_fd, false, &what);
+                if (r < 0)
+                        exec_child_fail(error_fd, r, "failed to set up the terminal at '%s'", what);
+                safe_close(console_fd);
+        }
         r = process_apply_apparmor(p, &what);
         if (r == -EOPNOTSUPP)
                 exec_child_fail(error_fd, 0, "apparmorProfile '%s' is set, but AppArmor is not enabled on this host", what);
@@ -300,7 +312,7 @@ _noreturn_ static void exec_child(const OciConfig *c, bool user_ns, unsigned pre
  * (Linux 5.8), and clones the process as our child (CLONE_PARENT): the runtime itself stays where it is,
  * since joining a PID namespace only moves one's children anyway, and LeakSanitizer's tracer thread
  * would be lost in it. */
-static int spawn_in_container(const ExecArgs *a, const OciConfig *c, int pidfd, pid_t init_pid) {
+static int spawn_in_container(const ExecArgs *a, const OciConfig *c, int pidfd, pid_t init_pid, int console_fd) {
         _cleanup_close_ int error_read = -EBADF, error_write = -EBADF, pid_read = -EBADF, pid_write = -EBADF;
         int flags = foreign_namespaces(init_pid), fds[2];
         pid_t helper, pid = -1;
@@ -324,7 +336,7 @@ static int spawn_in_container(const ExecArgs *a, const OciConfig *c, int pidfd, 
                         exec_child_fail(error_write, errno, "failed to join the namespaces of container '%s'", a->id);
                 pid = (pid_t) syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
                 if (pid == 0)
-                        exec_child(c, flags & CLONE_NEWUSER, a->preserve_fds, error_write);
+                        exec_child(c, flags & CLONE_NEWUSER, a->preserve_fds, console_fd, error_write);
                 if (pid < 0)
                         exec_child_fail(error_write, errno, "failed to start the process%s", "");
                 (void) !write(pid_write, &pid, sizeof(pid));
@@ -350,7 +362,7 @@ static int spawn_in_container(const ExecArgs *a, const OciConfig *c, int pidfd, 
 int verb_exec(const GlobalOptions *g, int argc, char **argv) {
         _cleanup_(container_state_freep) ContainerState *s = NULL;
         _cleanup_(oci_config_freep) OciConfig *c = NULL;
-        _cleanup_close_ int root_fd = -EBADF, dir_fd = -EBADF, pidfd = -EBADF, pid_file_fd = -EBADF;
+        _cleanup_close_ int root_fd = -EBADF, dir_fd = -EBADF, pidfd = -EBADF, pid_file_fd = -EBADF, console_fd = -EBADF;
         ExecArgs a = {.env = json_array(), .caps = json_array(), .gids = json_array()};
         int r, status;
         pid_t pid;
@@ -377,7 +389,18 @@ int verb_exec(const GlobalOptions *g, int argc, char **argv) {
                         goto finish;
                 }
         }
-        pid = spawn_in_container(&a, c, pidfd, s->init.pid);
+        if (c->process->terminal) {
+                if (!a.console_socket) {
+                        log_error("exec failed: a terminal needs --console-socket");
+                        goto finish;
+                }
+                console_fd = console_socket_connect(a.console_socket);
+                if (console_fd < 0) {
+                        log_error_errno(console_fd, "exec failed: console socket '%s'", a.console_socket);
+                        goto finish;
+                }
+        }
+        pid = spawn_in_container(&a, c, pidfd, s->init.pid, console_fd);
         if (pid < 0)
                 goto finish;
         if (pid_file_fd >= 0)

@@ -47,7 +47,7 @@ static int send_fd(int socket_fd, const char *name, int fd) {
         return sendmsg(socket_fd, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
-int console_setup(const OciProcess *p, int socket_fd, const char **reterr_what) {
+int console_setup(const OciProcess *p, int socket_fd, bool bind_dev_console, const char **reterr_what) {
         _cleanup_close_ int master = -EBADF, slave = -EBADF, console = -EBADF;
         char name[64], target[64];
         int n, r;
@@ -71,14 +71,17 @@ int console_setup(const OciProcess *p, int socket_fd, const char **reterr_what) 
                         return -errno;
         }
 
-        /* /dev/console is the same terminal (runtime-spec config.md "process.terminal"). */
-        *reterr_what = "/dev/console";
-        console = open("/dev/console", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (console < 0 && errno != ENXIO && errno != EEXIST)
-                return -errno;
-        snprintf(target, sizeof(target), "/proc/self/fd/%d", slave);
-        if (mount(target, "/dev/console", NULL, MS_BIND, NULL) < 0)
-                return -errno;
+        /* /dev/console is the same terminal (runtime-spec config.md "process.terminal"); only the
+         * container's first process sets it up, not an exec. */
+        if (bind_dev_console) {
+                *reterr_what = "/dev/console";
+                console = open("/dev/console", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+                if (console < 0 && errno != ENXIO && errno != EEXIST)
+                        return -errno;
+                snprintf(target, sizeof(target), "/proc/self/fd/%d", slave);
+                if (mount(target, "/dev/console", NULL, MS_BIND, NULL) < 0)
+                        return -errno;
+        }
 
         *reterr_what = "--console-socket";
         r = send_fd(socket_fd, name, master);

@@ -225,7 +225,7 @@ _noreturn_ static void child_main(const ChildArgs *a, bool new_user_ns) {
         if (r < 0)
                 child_fail(a->sync_fd, r, "failed to set up the rootfs at '%s'", what);
         if (c->process->terminal) {
-                r = console_setup(c->process, a->o->console_socket_fd, &what);
+                r = console_setup(c->process, a->o->console_socket_fd, true, &what);
                 if (r < 0)
                         child_fail(a->sync_fd, r, "failed to set up the terminal at '%s'", what);
                 safe_close(a->o->console_socket_fd);
