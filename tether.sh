@@ -67,7 +67,7 @@ cmd_deps() {
 cmd_build() {
         cmd_deps
         if [ "${1:-}" = --sanitize ]; then
-                build build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dstatic_init=disabled
+                build build-asan -Db_sanitize=address,undefined -Db_lundef=false
         else
                 build build
         fi
