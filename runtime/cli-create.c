@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -202,8 +203,6 @@ static int parse_friendly_command(const char *verb, const char *usage, int argc,
 
         if (!a->spec.rootfs)
                 return cli_usage_error(verb, usage, "the friendly flags need --rootfs DIR");
-        if (a->spec.tty)
-                return cli_usage_error(verb, usage, "--tty is not supported yet");
         if (!dashdash && optind < argc) {
                 a->id = argv[optind++];
                 if (optind < argc && strcmp(argv[optind], "--") == 0)
@@ -390,8 +389,8 @@ static int load_bundle_config(const CreateArgs *a, OciConfig **ret, char **ret_t
 }
 
 /* Validates the id, reads the config and creates the container: our child, waiting for start. */
-static int create_from_args(const GlobalOptions *g, const CreateArgs *a, const sigset_t *child_sigmask, int *ret_root_fd,
-                            pid_t *ret_pid) {
+static int create_from_args(const GlobalOptions *g, const CreateArgs *a, const sigset_t *child_sigmask, int own_console_fd,
+                            int *ret_root_fd, pid_t *ret_pid) {
         _cleanup_(oci_config_freep) OciConfig *config = NULL;
         _cleanup_close_ int root_fd = -EBADF, console_fd = -EBADF;
         _cleanup_free_ char *text = NULL;
@@ -410,9 +409,14 @@ static int create_from_args(const GlobalOptions *g, const CreateArgs *a, const s
                 return r;
         if (!config->process)
                 return log_error("'%s/config.json' has no 'process' to run", bundle), -EINVAL;
-        if (config->process->terminal && !a->console_socket)
+        if (config->process->terminal && !a->console_socket && own_console_fd < 0)
                 return log_error("process.terminal is set, but no --console-socket is given"), -EINVAL;
-        if (config->process->terminal) {
+        if (config->process->terminal && !a->console_socket) {
+                /* run in the foreground: the pty comes to us (cli-tty.c). */
+                console_fd = fcntl(own_console_fd, F_DUPFD_CLOEXEC, 3);
+                if (console_fd < 0)
+                        return log_error_errno(errno, "failed to set up the terminal");
+        } else if (config->process->terminal) {
                 console_fd = console_socket_connect(a->console_socket);
                 if (console_fd < 0)
                         return log_error_errno(console_fd, "failed to connect to console socket '%s'", a->console_socket);
@@ -449,7 +453,7 @@ int verb_create(const GlobalOptions *g, int argc, char **argv) {
         r = parse_create_args("create", CREATE_USAGE, argc, argv, &a);
         if (r != 0)
                 return r;
-        return create_from_args(g, &a, NULL, &root_fd, &pid) < 0 ? 1 : 0;
+        return create_from_args(g, &a, NULL, -EBADF, &root_fd, &pid) < 0 ? 1 : 0;
 }
 
 static int start_container(const GlobalOptions *g, const char *id) {
@@ -516,11 +520,11 @@ static void remove_state(int root_fd, const char *id) {
 }
 
 int verb_run(const GlobalOptions *g, int argc, char **argv) {
-        _cleanup_close_ int root_fd = -EBADF;
+        _cleanup_close_ int root_fd = -EBADF, console_ours = -EBADF, console_theirs = -EBADF, master = -EBADF;
         sigset_t all, old;
         CreateArgs a;
         pid_t pid;
-        int r, status;
+        int r, status, fds[2];
 
         r = parse_create_args("run", RUN_USAGE, argc, argv, &a);
         if (r != 0)
@@ -529,8 +533,14 @@ int verb_run(const GlobalOptions *g, int argc, char **argv) {
          * forwarded, never lost, nor kills us and orphans it; the container's process gets our mask back. */
         sigfillset(&all);
         sigprocmask(SIG_BLOCK, &all, &old);
-        if (create_from_args(g, &a, &old, &root_fd, &pid) < 0)
+        /* In the foreground without --console-socket, a terminal's master comes back to us over this. */
+        if (!a.detach && !a.console_socket && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0) {
+                console_ours = fds[0];
+                console_theirs = fds[1];
+        }
+        if (create_from_args(g, &a, &old, console_theirs, &root_fd, &pid) < 0)
                 return 1;
+        console_theirs = safe_close(console_theirs);
         if (start_container(g, a.id) < 0) {
                 kill(pid, SIGKILL);
                 waitpid(pid, NULL, 0);
@@ -539,7 +549,14 @@ int verb_run(const GlobalOptions *g, int argc, char **argv) {
         }
         if (a.detach)
                 return 0;
-        status = cli_wait_forwarding(pid);
+        /* Only a container with a terminal sent anything; the other end is closed by now. */
+        if (console_ours >= 0) {
+                struct pollfd p = {.fd = console_ours, .events = POLLIN};
+
+                if (poll(&p, 1, 0) == 1 && (p.revents & POLLIN))
+                        master = cli_receive_fd(console_ours);
+        }
+        status = master >= 0 ? cli_relay_tty(pid, master) : cli_wait_forwarding(pid);
         if (!a.keep)
                 remove_state(root_fd, a.id);
         return status;

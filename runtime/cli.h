@@ -37,5 +37,12 @@ int cli_open_container(const GlobalOptions *g, const char *id, int *ret_root_fd,
 /* Waits for pid, our child, forwarding our signals to it; returns its status (128+N after signal N). */
 int cli_wait_forwarding(pid_t pid);
 
+/* Receives one fd over a unix socket (SCM_RIGHTS); returns it or -errno. */
+int cli_receive_fd(int socket_fd);
+
+/* Relays our stdio to the pty master of pid (our child) until it exits, forwarding signals and window
+ * size changes; returns its status as cli_wait_forwarding() does. */
+int cli_relay_tty(pid_t pid, int master);
+
 /* Prints "tether VERB: MESSAGE" and the verb's usage on stderr; returns 2. */
 int cli_usage_error(const char *verb, const char *usage, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

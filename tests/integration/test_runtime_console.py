@@ -97,3 +97,30 @@ def test_exec_tty_gets_its_own_pty(rt):
     assert out.strip() == name
     assert rt.tether("delete", "--force", "tty3").returncode == 0
     del c
+
+
+def test_run_tty_relays_the_terminal(rt):
+    """`tether run --tty` without --console-socket: the runtime relays its own terminal to the
+    container's pty, and ^C typed there is the container's SIGINT."""
+    pid, fd = os.forkpty()
+    if pid == 0:
+        try:
+            os.execv(rt.argv()[0], rt.argv("run", "--tty", "--rootfs", rt.rootfs, "tty4", "--",
+                                           # PID 1 of its namespace gets only signals it handles
+                                           "sh", "-c", "trap 'exit 130' INT; tty; echo ready; sleep 1000 & wait"))
+        finally:
+            os._exit(127)
+    out = b""
+    try:
+        while b"ready" not in out:
+            ready, _, _ = select.select([fd], [], [], TIMEOUT)
+            assert ready, f"no 'ready' from the container: {out!r}"
+            out += os.read(fd, 4096)
+        os.write(fd, b"\x03")
+        out += read_all(fd)
+        _, status = os.waitpid(pid, 0)
+    finally:
+        os.close(fd)
+    assert os.waitstatus_to_exitcode(status) == 130, out
+    assert out.split(b"\r\n")[0].startswith(b"/dev/pts/"), out
+    rt.assert_nothing_left()
