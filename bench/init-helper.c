@@ -147,7 +147,10 @@ static int cmd_orphans(char **argv) {
                 fprintf(stderr, "init-helper: processes are left in the namespace after reaping\n");
                 return 1;
         }
-        printf("orphans %ld batches %ld reap_ns %lld total_ns %lld\n", done, batches, (long long) reap_ns,
+        printf("orphans %ld batches %ld reap_ns %lld total_ns %lld\n",
+               done,
+               batches,
+               (long long) reap_ns,
                (long long) (now_ns() - start_ns));
         return 0;
 }
@@ -267,8 +270,12 @@ static void report_latency(const Init *init, int n) {
         qsort(init->lat_ns, (size_t) n, sizeof(int64_t), cmp_i64);
         for (int i = 0; i < n; i++)
                 sum += init->lat_ns[i];
-        printf("%s %.1f %.1f %.1f %.1f\n", init->name, init->lat_ns[n / 2] / 1e3,
-               init->lat_ns[(n * 99) / 100] / 1e3, (double) sum / n / 1e3, init->lat_ns[n - 1] / 1e3);
+        printf("%s %.1f %.1f %.1f %.1f\n",
+               init->name,
+               init->lat_ns[n / 2] / 1e3,
+               init->lat_ns[(n * 99) / 100] / 1e3,
+               (double) sum / n / 1e3,
+               init->lat_ns[n - 1] / 1e3);
 }
 
 static int cmd_siglat(int argc, char **argv) {
@@ -302,8 +309,11 @@ static int cmd_siglat(int argc, char **argv) {
                         int64_t lat = signal_once(init);
 
                         if (lat < 0) {
-                                fprintf(stderr, "init-helper: %s: SIGUSR1 %d not forwarded: %s\n", init->name,
-                                        i, strerror((int) -lat));
+                                fprintf(stderr,
+                                        "init-helper: %s: SIGUSR1 %d not forwarded: %s\n",
+                                        init->name,
+                                        i,
+                                        strerror((int) -lat));
                                 r = 1;
                         }
                         init->lat_ns[i] = lat;

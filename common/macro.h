@@ -18,13 +18,13 @@
 
 /* Takes the value out of a variable and leaves the "empty" value behind, so that a cleanup attribute on
  * the variable does not free what now belongs to someone else. */
-#define TAKE_GENERIC(var, type, nullvalue)                                                                  \
-        ({                                                                                                  \
-                type *_pvar_ = &(var);                                                                      \
-                type _var_ = *_pvar_;                                                                       \
-                type _nullvalue_ = nullvalue;                                                               \
-                *_pvar_ = _nullvalue_;                                                                      \
-                _var_;                                                                                      \
+#define TAKE_GENERIC(var, type, nullvalue)    \
+        ({                                    \
+                type *_pvar_ = &(var);        \
+                type _var_ = *_pvar_;         \
+                type _nullvalue_ = nullvalue; \
+                *_pvar_ = _nullvalue_;        \
+                _var_;                        \
         })
 #define TAKE_PTR_TYPE(ptr, type) TAKE_GENERIC(ptr, type, NULL)
 #define TAKE_PTR(ptr) TAKE_PTR_TYPE(ptr, typeof(ptr))
@@ -50,19 +50,19 @@ static inline void closep(int *fd) {
 }
 #define _cleanup_close_ _cleanup_(closep)
 
-#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)                                                             \
-        static inline void func##p(type *p) {                                                               \
-                if (*p)                                                                                     \
-                        func(*p);                                                                           \
+#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func) \
+        static inline void func##p(type *p) {   \
+                if (*p)                         \
+                        func(*p);               \
         }
 
 /* Retries a system call interrupted by a signal. Our signals are blocked and read from a signalfd, but a
  * stop/continue (SIGSTOP, then SIGCONT from an ancestor namespace) still interrupts some calls. */
-#define RETRY_ON_EINTR(expr)                                                                                \
-        ({                                                                                                  \
-                typeof(expr) _r_;                                                                           \
-                do                                                                                          \
-                        _r_ = (expr);                                                                       \
-                while (_r_ < 0 && errno == EINTR);                                                          \
-                _r_;                                                                                        \
+#define RETRY_ON_EINTR(expr)                       \
+        ({                                         \
+                typeof(expr) _r_;                  \
+                do                                 \
+                        _r_ = (expr);              \
+                while (_r_ < 0 && errno == EINTR); \
+                _r_;                               \
         })

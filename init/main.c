@@ -33,9 +33,10 @@ static int setup_reaping(const InitOptions *o, bool *ret_whole_namespace) {
                 log_debug("registered as child subreaper");
                 return 0;
         }
-        log_warning("not running as PID 1 and not registered as a child subreaper: orphans will not be "
-                    "reparented to tether-init, so it cannot reap them. Use -s or set TINI_SUBREAPER, or run "
-                    "it as PID 1.");
+        log_warning(
+                "not running as PID 1 and not registered as a child subreaper: orphans will not be "
+                "reparented to tether-init, so it cannot reap them. Use -s or set TINI_SUBREAPER, or run "
+                "it as PID 1.");
         return 0;
 }
 

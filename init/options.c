@@ -32,13 +32,11 @@ enum {
         OPT_GRACE,
 };
 
-static const struct option init_long_options[] = {
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, OPT_VERSION},
-        {"grace", required_argument, NULL, OPT_GRACE},
-        {"pause", no_argument, NULL, 'P'},
-        {}
-};
+static const struct option init_long_options[] = {{"help", no_argument, NULL, 'h'},
+                                                  {"version", no_argument, NULL, OPT_VERSION},
+                                                  {"grace", required_argument, NULL, OPT_GRACE},
+                                                  {"pause", no_argument, NULL, 'P'},
+                                                  {}};
 
 static const char *env_get(char *const *envp, const char *name) {
         size_t len = strlen(name);
@@ -82,10 +80,10 @@ static int parse_small_int(const char *s, int max) {
         return signal_parse_small_number(s, 0, max);
 }
 
-#define FAIL(...)                                                                                           \
-        do {                                                                                                \
-                snprintf(errbuf, errlen, __VA_ARGS__);                                                      \
-                return -EINVAL;                                                                             \
+#define FAIL(...)                                      \
+        do {                                           \
+                snprintf(errbuf, errlen, __VA_ARGS__); \
+                return -EINVAL;                        \
         } while (0)
 
 static int apply_environment(InitOptions *o, char *const *envp, char *errbuf, size_t errlen) {
@@ -107,7 +105,8 @@ static int apply_environment(InitOptions *o, char *const *envp, char *errbuf, si
         return 0;
 }
 
-int init_options_parse(int argc, char **argv, char *const *envp, InitOptions *ret, char *errbuf, size_t errlen) {
+int init_options_parse(
+        int argc, char **argv, char *const *envp, InitOptions *ret, char *errbuf, size_t errlen) {
         InitOptions o = {
                 .action = INIT_ACTION_RUN,
                 .verbosity = 1,
@@ -165,7 +164,8 @@ int init_options_parse(int argc, char **argv, char *const *envp, InitOptions *re
                         break;
                 case OPT_GRACE:
                         if (parse_seconds_ms(optarg, &o.grace_ms) < 0)
-                                FAIL("invalid --grace '%s': expected seconds, 0 to %u", optarg,
+                                FAIL("invalid --grace '%s': expected seconds, 0 to %u",
+                                     optarg,
                                      INIT_GRACE_MAX_MS / 1000);
                         break;
                 case ':':

@@ -6,7 +6,7 @@
 typedef struct Reaper {
         pid_t main_pid;
         bool main_exited;
-        int main_status;   /* raw wait status of main_pid, valid once main_exited */
+        int main_status; /* raw wait status of main_pid, valid once main_exited */
         bool warn_on_reap; /* -w: warn about each orphan */
         unsigned long reaped_orphans;
 } Reaper;

@@ -20,7 +20,8 @@ static void exec_as_shell_script(char **argv) {
         while (argv[argc])
                 argc++;
         if (!strchr(argv[0], '/'))
-                for (const char *p = path ?: "/usr/local/bin:/bin:/usr/bin"; p; p = strchr(p, ':') ? strchr(p, ':') + 1 : NULL) {
+                for (const char *p = path ?: "/usr/local/bin:/bin:/usr/bin"; p;
+                     p = strchr(p, ':') ? strchr(p, ':') + 1 : NULL) {
                         size_t len = strchr(p, ':') ? (size_t) (strchr(p, ':') - p) : strlen(p);
 
                         if (len + strlen(argv[0]) + 2 > sizeof(buf))

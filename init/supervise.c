@@ -43,11 +43,15 @@ static void forward_signal(const Supervisor *s, const Child *child, int sig) {
         if (r == -ESRCH) /* it is exiting; the SIGCHLD is on its way */
                 log_debug("child %d is gone, not forwarding SIG%s", (int) child->pid, signal_name(sig));
         else if (r < 0)
-                log_warning_errno(r, "failed to forward SIG%s to child %d, ignoring", signal_name(sig),
+                log_warning_errno(r,
+                                  "failed to forward SIG%s to child %d, ignoring",
+                                  signal_name(sig),
                                   (int) child->pid);
         else
-                log_trace("forwarded SIG%s to %s %d", signal_name(sig),
-                          s->options->kill_process_group ? "process group" : "child", (int) child->pid);
+                log_trace("forwarded SIG%s to %s %d",
+                          signal_name(sig),
+                          s->options->kill_process_group ? "process group" : "child",
+                          (int) child->pid);
 }
 
 static bool is_termination_request(int sig) {
@@ -57,7 +61,8 @@ static bool is_termination_request(int sig) {
 /* Waits until nothing is left or deadline_ms passes, sending resend_signal (if not 0) again at every
  * wake-up, for what was forked or reparented since. Returns 0 when nothing is left, -ETIMEDOUT, or
  * -ECANCELED when a termination signal asks us to hurry up. */
-static int wait_for_leftovers(const Supervisor *s, Reaper *reaper, int resend_signal, long long deadline_ms) {
+static int
+wait_for_leftovers(const Supervisor *s, Reaper *reaper, int resend_signal, long long deadline_ms) {
         for (;;) {
                 struct signalfd_siginfo si[32];
                 struct pollfd p = {.fd = s->signal_fd, .events = POLLIN};
@@ -96,7 +101,8 @@ static void end_leftovers(const Supervisor *s, Reaper *reaper) {
         if (s->options->grace_ms > 0) {
                 r = leftovers_signal(s->whole_namespace, SIGTERM);
                 log_info("sent SIGTERM to %s left behind, waiting up to %u ms",
-                         s->whole_namespace ? "all processes" : "the processes", s->options->grace_ms);
+                         s->whole_namespace ? "all processes" : "the processes",
+                         s->options->grace_ms);
                 if (r < 0)
                         log_warning_errno(r, "failed to signal the processes left behind, ignoring");
                 r = wait_for_leftovers(s, reaper, 0, now_ms() + s->options->grace_ms);

@@ -27,17 +27,18 @@
 #include "spec.h"
 #include "state.h"
 
-#define CREATE_USAGE "[--bundle DIR] [--pid-file FILE] [--console-socket SOCKET] [--no-pivot] [--preserve-fds N] ID"
-#define RUN_USAGE                                                                                           \
-        "[--bundle DIR] [--pid-file FILE] [--detach] [--keep] [--no-pivot] [--preserve-fds N] ID\n"          \
+#define CREATE_USAGE \
+        "[--bundle DIR] [--pid-file FILE] [--console-socket SOCKET] [--no-pivot] [--preserve-fds N] ID"
+#define RUN_USAGE                                                                                                  \
+        "[--bundle DIR] [--pid-file FILE] [--detach] [--keep] [--no-pivot] [--preserve-fds N] ID\n"                \
         "       tether run --rootfs DIR [--rm] [--readonly] [--hostname NAME] [--env K=V]... [--user UID[:GID]]\n" \
-        "                  [--cwd DIR] [--mount SRC:DST[:ro]]... [--tmpfs DST]... [--net none|host|PATH]\n"   \
-        "                  [--cap-add CAP]... [--cap-drop CAP]... [--seccomp default|unconfined|FILE]\n"     \
+        "                  [--cwd DIR] [--mount SRC:DST[:ro]]... [--tmpfs DST]... [--net none|host|PATH]\n"        \
+        "                  [--cap-add CAP]... [--cap-drop CAP]... [--seccomp default|unconfined|FILE]\n"           \
         "                  [--init] [--detach] [ID] [--] COMMAND [ARGS...]"
-#define SPEC_USAGE                                                                                          \
-        "[--bundle DIR] [--rootfs DIR] [--readonly] [--hostname NAME] [--env K=V]... [--user UID[:GID]]\n"    \
-        "                   [--cwd DIR] [--mount SRC:DST[:ro]]... [--tmpfs DST]... [--net none|host|PATH]\n"    \
-        "                   [--cap-add CAP]... [--cap-drop CAP]... [--seccomp default|unconfined|FILE]\n"      \
+#define SPEC_USAGE                                                                                           \
+        "[--bundle DIR] [--rootfs DIR] [--readonly] [--hostname NAME] [--env K=V]... [--user UID[:GID]]\n"   \
+        "                   [--cwd DIR] [--mount SRC:DST[:ro]]... [--tmpfs DST]... [--net none|host|PATH]\n" \
+        "                   [--cap-add CAP]... [--cap-drop CAP]... [--seccomp default|unconfined|FILE]\n"    \
         "                   [--init] [COMMAND [ARGS...]]"
 #define LIST_MAX 64
 
@@ -96,7 +97,8 @@ static int list_add(ArgList *l, char *item) {
 
 /* tether-init for --init: $TETHER_INIT, else beside us (installed), else in the build tree. */
 static int find_tether_init(char *buf, size_t len) {
-        static const char *const beside[] = {"tether-init", "../init/static/tether-init", "../init/tether-init"};
+        static const char *const beside[] = {
+                "tether-init", "../init/static/tether-init", "../init/tether-init"};
         const char *env = getenv("TETHER_INIT");
         char self[PATH_MAX / 2], *slash;
         ssize_t n;
@@ -198,7 +200,8 @@ static int parse_friendly_option(int c, CreateArgs *a) {
 static int finish_friendly_lists(CreateArgs *a);
 
 /* After the friendly flags: [ID] [--] COMMAND [ARGS...]; without an ID one is made up. */
-static int parse_friendly_command(const char *verb, const char *usage, int argc, char **argv, CreateArgs *a) {
+static int
+parse_friendly_command(const char *verb, const char *usage, int argc, char **argv, CreateArgs *a) {
         bool dashdash = optind > 0 && strcmp(argv[optind - 1], "--") == 0;
 
         if (!a->spec.rootfs)
@@ -209,7 +212,11 @@ static int parse_friendly_command(const char *verb, const char *usage, int argc,
                         optind++;
         }
         if (!a->id) {
-                snprintf(a->id_buf, sizeof(a->id_buf), "tether-%08x%04x", (unsigned) getpid(), (unsigned) (time(NULL) & 0xffff));
+                snprintf(a->id_buf,
+                         sizeof(a->id_buf),
+                         "tether-%08x%04x",
+                         (unsigned) getpid(),
+                         (unsigned) (time(NULL) & 0xffff));
                 a->id = a->id_buf;
         }
         if (optind >= argc)
@@ -257,8 +264,7 @@ static int parse_create_args(const char *verb, const char *usage, int argc, char
                 {"tty", no_argument, NULL, 't'},
                 {"init", no_argument, NULL, OPT_INIT},
                 {"rm", no_argument, NULL, OPT_RM},
-                {}
-        };
+                {}};
         bool is_run = strcmp(verb, "run") == 0, is_spec = strcmp(verb, "spec") == 0;
         char *end;
         int c, r;
@@ -296,7 +302,8 @@ static int parse_create_args(const char *verb, const char *usage, int argc, char
                         a->keep = true;
                         break;
                 case ':':
-                        return cli_usage_error(verb, usage, "option '%s' needs an argument", argv[optind - 1]);
+                        return cli_usage_error(
+                                verb, usage, "option '%s' needs an argument", argv[optind - 1]);
                 case '?':
                         return cli_usage_error(verb, usage, "unknown option '%s'", argv[optind - 1]);
                 default:
@@ -304,9 +311,13 @@ static int parse_create_args(const char *verb, const char *usage, int argc, char
                                 return cli_usage_error(verb, usage, "unknown option '%s'", argv[optind - 1]);
                         r = parse_friendly_option(c, a);
                         if (r == -ENOENT)
-                                return cli_usage_error(verb, usage, "--init: no tether-init found; set TETHER_INIT");
+                                return cli_usage_error(
+                                        verb, usage, "--init: no tether-init found; set TETHER_INIT");
                         if (r < 0)
-                                return cli_usage_error(verb, usage, "invalid value '%s' for '--%s'", optarg ?: "",
+                                return cli_usage_error(verb,
+                                                       usage,
+                                                       "invalid value '%s' for '--%s'",
+                                                       optarg ?: "",
                                                        longindex >= 0 ? options[longindex].name : "?");
                 }
         if (is_spec) {
@@ -323,7 +334,8 @@ static int parse_create_args(const char *verb, const char *usage, int argc, char
 }
 
 /* The friendly flags' config: built as JSON, then parsed like any config.json, so it is checked the same. */
-static int load_friendly_config(const CreateArgs *a, OciConfig **ret, char **ret_text, char *bundle, char *rootfs) {
+static int
+load_friendly_config(const CreateArgs *a, OciConfig **ret, char **ret_text, char *bundle, char *rootfs) {
         _cleanup_free_ char *text = NULL;
         OciError parse_error = {};
         const char *what = NULL;
@@ -348,7 +360,8 @@ static int load_friendly_config(const CreateArgs *a, OciConfig **ret, char **ret
         return 0;
 }
 
-static int load_bundle_config(const CreateArgs *a, OciConfig **ret, char **ret_text, char *bundle, char *rootfs) {
+static int
+load_bundle_config(const CreateArgs *a, OciConfig **ret, char **ret_text, char *bundle, char *rootfs) {
         _cleanup_(oci_config_freep) OciConfig *config = NULL;
         _cleanup_close_ int bundle_fd = -EBADF, fd = -EBADF;
         _cleanup_free_ char *text = NULL;
@@ -379,8 +392,12 @@ static int load_bundle_config(const CreateArgs *a, OciConfig **ret, char **ret_t
         if (r < 0)
                 return log_error_errno(r, "failed to parse '%s'", path);
 
-        snprintf(joined, sizeof(joined), "%s%s%s", config->root_path[0] == '/' ? "" : bundle,
-                 config->root_path[0] == '/' ? "" : "/", config->root_path);
+        snprintf(joined,
+                 sizeof(joined),
+                 "%s%s%s",
+                 config->root_path[0] == '/' ? "" : bundle,
+                 config->root_path[0] == '/' ? "" : "/",
+                 config->root_path);
         if (!realpath(joined, rootfs))
                 return log_error_errno(errno, "rootfs '%s' of bundle '%s'", config->root_path, bundle);
         *ret = TAKE_PTR(config);
@@ -389,8 +406,12 @@ static int load_bundle_config(const CreateArgs *a, OciConfig **ret, char **ret_t
 }
 
 /* Validates the id, reads the config and creates the container: our child, waiting for start. */
-static int create_from_args(const GlobalOptions *g, const CreateArgs *a, const sigset_t *child_sigmask, int own_console_fd,
-                            int *ret_root_fd, pid_t *ret_pid) {
+static int create_from_args(const GlobalOptions *g,
+                            const CreateArgs *a,
+                            const sigset_t *child_sigmask,
+                            int own_console_fd,
+                            int *ret_root_fd,
+                            pid_t *ret_pid) {
         _cleanup_(oci_config_freep) OciConfig *config = NULL;
         _cleanup_close_ int root_fd = -EBADF, console_fd = -EBADF;
         _cleanup_free_ char *text = NULL;
@@ -401,7 +422,9 @@ static int create_from_args(const GlobalOptions *g, const CreateArgs *a, const s
 
         /* The id first: a bad one is refused before any file is read or written. */
         if (id_validate(a->id) < 0)
-                return log_error("invalid container id '%s': expected 1 to 128 of [A-Za-z0-9_.-], starting with a letter or digit", a->id),
+                return log_error(
+                               "invalid container id '%s': expected 1 to 128 of [A-Za-z0-9_.-], starting with a letter or digit",
+                               a->id),
                        -EINVAL;
         r = a->friendly ? load_friendly_config(a, &config, &text, bundle, rootfs)
                         : load_bundle_config(a, &config, &text, bundle, rootfs);
@@ -419,7 +442,8 @@ static int create_from_args(const GlobalOptions *g, const CreateArgs *a, const s
         } else if (config->process->terminal) {
                 console_fd = console_socket_connect(a->console_socket);
                 if (console_fd < 0)
-                        return log_error_errno(console_fd, "failed to connect to console socket '%s'", a->console_socket);
+                        return log_error_errno(
+                                console_fd, "failed to connect to console socket '%s'", a->console_socket);
         }
 
         r = state_root_open(g->root, &root_fd);
@@ -501,7 +525,8 @@ int cli_wait_forwarding(pid_t pid) {
                 }
                 if (RETRY_ON_EINTR(poll(p, 2, -1)) < 0)
                         continue;
-                if ((p[0].revents & POLLIN) && read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGCHLD)
+                if ((p[0].revents & POLLIN) && read(sfd, &si, sizeof(si)) == sizeof(si) &&
+                    si.ssi_signo != SIGCHLD)
                         (void) pidfd_kill(pidfd, pid, (int) si.ssi_signo);
         }
         sigprocmask(SIG_SETMASK, &old, NULL);
@@ -520,7 +545,8 @@ static void remove_state(int root_fd, const char *id) {
 }
 
 int verb_run(const GlobalOptions *g, int argc, char **argv) {
-        _cleanup_close_ int root_fd = -EBADF, console_ours = -EBADF, console_theirs = -EBADF, master = -EBADF;
+        _cleanup_close_ int root_fd = -EBADF, console_ours = -EBADF, console_theirs = -EBADF,
+                            master = -EBADF;
         sigset_t all, old;
         CreateArgs a;
         pid_t pid;

@@ -27,9 +27,9 @@
 #include "seccomp-filter.h"
 #include "state.h"
 
-#define EXEC_USAGE                                                                                          \
-        "[--process FILE] [--tty --console-socket SOCKET] [--cwd DIR] [--env K=V]... [--user UID[:GID]] [--additional-gids GID]...\n"          \
-        "                   [--cap CAP]... [--no-new-privs] [--detach] [--pid-file FILE] [--preserve-fds N]\n"  \
+#define EXEC_USAGE                                                                                                                    \
+        "[--process FILE] [--tty --console-socket SOCKET] [--cwd DIR] [--env K=V]... [--user UID[:GID]] [--additional-gids GID]...\n" \
+        "                   [--cap CAP]... [--no-new-privs] [--detach] [--pid-file FILE] [--preserve-fds N]\n"                        \
         "                   ID [--] [COMMAND [ARGS...]]"
 #define EXEC_FAILED 255
 
@@ -64,8 +64,7 @@ static int parse_exec_args(int argc, char **argv, ExecArgs *a) {
                 {"preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS},
                 {"tty", no_argument, NULL, 't'},
                 {"console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET},
-                {}
-        };
+                {}};
         char *end;
         int c;
 
@@ -80,7 +79,8 @@ static int parse_exec_args(int argc, char **argv, ExecArgs *a) {
                         break;
                 case 'e':
                         if (!strchr(optarg, '='))
-                                return cli_usage_error("exec", EXEC_USAGE, "invalid --env '%s': expected K=V", optarg);
+                                return cli_usage_error(
+                                        "exec", EXEC_USAGE, "invalid --env '%s': expected K=V", optarg);
                         json_array_append_new(a->env, json_string(optarg));
                         break;
                 case 'u':
@@ -90,7 +90,8 @@ static int parse_exec_args(int argc, char **argv, ExecArgs *a) {
                         errno = 0;
                         json_array_append_new(a->gids, json_integer(strtol(optarg, &end, 10)));
                         if (errno || *end || *optarg == '-')
-                                return cli_usage_error("exec", EXEC_USAGE, "invalid --additional-gids '%s'", optarg);
+                                return cli_usage_error(
+                                        "exec", EXEC_USAGE, "invalid --additional-gids '%s'", optarg);
                         break;
                 case 'c':
                         json_array_append_new(a->caps, json_string(optarg));
@@ -108,7 +109,8 @@ static int parse_exec_args(int argc, char **argv, ExecArgs *a) {
                         errno = 0;
                         a->preserve_fds = (unsigned) strtoul(optarg, &end, 10);
                         if (errno || *end || *optarg == '-' || a->preserve_fds > 1024)
-                                return cli_usage_error("exec", EXEC_USAGE, "invalid --preserve-fds '%s'", optarg);
+                                return cli_usage_error(
+                                        "exec", EXEC_USAGE, "invalid --preserve-fds '%s'", optarg);
                         break;
                 case 't':
                         a->tty = true;
@@ -117,7 +119,8 @@ static int parse_exec_args(int argc, char **argv, ExecArgs *a) {
                         a->console_socket = optarg;
                         break;
                 case ':':
-                        return cli_usage_error("exec", EXEC_USAGE, "option '%s' needs an argument", argv[optind - 1]);
+                        return cli_usage_error(
+                                "exec", EXEC_USAGE, "option '%s' needs an argument", argv[optind - 1]);
                 default:
                         return cli_usage_error("exec", EXEC_USAGE, "unknown option '%s'", argv[optind - 1]);
                 }
@@ -148,7 +151,8 @@ static int set_user(json_t *process, const char *user) {
         }
         if (errno || end == user || *end || *user == '-' || uid >= UINT32_MAX || gid >= UINT32_MAX)
                 return -EINVAL;
-        json_object_set_new(process, "user", json_pack("{s:I, s:I}", "uid", (json_int_t) uid, "gid", (json_int_t) gid));
+        json_object_set_new(
+                process, "user", json_pack("{s:I, s:I}", "uid", (json_int_t) uid, "gid", (json_int_t) gid));
         return 0;
 }
 
@@ -168,8 +172,7 @@ static void add_capabilities(json_t *process, json_t *caps) {
                         set = json_array();
                         json_object_set_new(c, sets[s], set);
                 }
-                json_array_foreach(caps, i, name)
-                        json_array_append(set, name);
+                json_array_foreach(caps, i, name) json_array_append(set, name);
         }
 }
 
@@ -194,7 +197,8 @@ static int load_exec_config(int dir_fd, const ExecArgs *a, OciConfig **ret) {
                 process = json_load_file(a->process_file, 0, &jerr);
                 if (!process) {
                         json_decref(config);
-                        return log_error("%s:%d:%d: %s", a->process_file, jerr.line, jerr.column, jerr.text), -EINVAL;
+                        return log_error("%s:%d:%d: %s", a->process_file, jerr.line, jerr.column, jerr.text),
+                               -EINVAL;
                 }
                 json_object_set_new(config, "process", process);
         } else {
@@ -238,9 +242,14 @@ static int foreign_namespaces(pid_t pid) {
                 const char *name;
                 int flag;
         } types[] = {
-                {"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS},   {"pid", CLONE_NEWPID},
-                {"net", CLONE_NEWNET},   {"ipc", CLONE_NEWIPC},  {"uts", CLONE_NEWUTS},
-                {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME},
+                {"user", CLONE_NEWUSER},
+                {"mnt", CLONE_NEWNS},
+                {"pid", CLONE_NEWPID},
+                {"net", CLONE_NEWNET},
+                {"ipc", CLONE_NEWIPC},
+                {"uts", CLONE_NEWUTS},
+                {"cgroup", CLONE_NEWCGROUP},
+                {"time", CLONE_NEWTIME},
         };
         int flags = 0;
 
@@ -271,7 +280,8 @@ _printf_(3, 4) _noreturn_ static void exec_child_fail(int error_fd, int error, c
         _exit(EXEC_FAILED);
 }
 
-_noreturn_ static void exec_child(const OciConfig *c, bool user_ns, unsigned preserve_fds, int console_fd, int error_fd) {
+_noreturn_ static void
+exec_child(const OciConfig *c, bool user_ns, unsigned preserve_fds, int console_fd, int error_fd) {
         const OciProcess *p = c->process;
         const char *what = NULL;
         char exe[4096];
@@ -279,11 +289,21 @@ _noreturn_ static void exec_child(const OciConfig *c, bool user_ns, unsigned pre
 
         r = process_find_executable(p, exe, sizeof(exe));
         if (r == -ENOENT && !strchr(p->args[0], '/'))
-                exec_child_fail(error_fd, 0, "unable to start container process: exec: \"%s\": executable file not found in $PATH", p->args[0]);
+                exec_child_fail(
+                        error_fd,
+                        0,
+                        "unable to start container process: exec: \"%s\": executable file not found in $PATH",
+                        p->args[0]);
         if (r == -ENOENT)
-                exec_child_fail(error_fd, 0, "unable to start container process: exec: \"%s\": no such file or directory", p->args[0]);
+                exec_child_fail(error_fd,
+                                0,
+                                "unable to start container process: exec: \"%s\": no such file or directory",
+                                p->args[0]);
         if (r < 0)
-                exec_child_fail(error_fd, 0, "unable to start container process: exec: \"%s\": permission denied", p->args[0]);
+                exec_child_fail(error_fd,
+                                0,
+                                "unable to start container process: exec: \"%s\": permission denied",
+                                p->args[0]);
         if (p->terminal) {
                 r = console_setup(p, console_fd, false, &what);
                 if (r < 0)
@@ -292,7 +312,10 @@ _noreturn_ static void exec_child(const OciConfig *c, bool user_ns, unsigned pre
         }
         r = process_apply_apparmor(p, &what);
         if (r == -EOPNOTSUPP)
-                exec_child_fail(error_fd, 0, "apparmorProfile '%s' is set, but AppArmor is not enabled on this host", what);
+                exec_child_fail(error_fd,
+                                0,
+                                "apparmorProfile '%s' is set, but AppArmor is not enabled on this host",
+                                what);
         if (r < 0)
                 exec_child_fail(error_fd, r, "failed to set apparmorProfile '%s'", what);
         if (!p->no_new_privileges && (r = seccomp_filter_load(c->seccomp, &what)) < 0)
@@ -312,7 +335,8 @@ _noreturn_ static void exec_child(const OciConfig *c, bool user_ns, unsigned pre
  * (Linux 5.8), and clones the process as our child (CLONE_PARENT): the runtime itself stays where it is,
  * since joining a PID namespace only moves one's children anyway, and LeakSanitizer's tracer thread
  * would be lost in it. */
-static int spawn_in_container(const ExecArgs *a, const OciConfig *c, int pidfd, pid_t init_pid, int console_fd) {
+static int
+spawn_in_container(const ExecArgs *a, const OciConfig *c, int pidfd, pid_t init_pid, int console_fd) {
         _cleanup_close_ int error_read = -EBADF, error_write = -EBADF, pid_read = -EBADF, pid_write = -EBADF;
         int flags = foreign_namespaces(init_pid), fds[2];
         pid_t helper, pid = -1;
@@ -333,7 +357,10 @@ static int spawn_in_container(const ExecArgs *a, const OciConfig *c, int pidfd, 
                 return log_error_errno(errno, "exec failed");
         if (helper == 0) {
                 if (flags != 0 && setns(pidfd, flags) < 0)
-                        exec_child_fail(error_write, errno, "failed to join the namespaces of container '%s'", a->id);
+                        exec_child_fail(error_write,
+                                        errno,
+                                        "failed to join the namespaces of container '%s'",
+                                        a->id);
                 pid = (pid_t) syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
                 if (pid == 0)
                         exec_child(c, flags & CLONE_NEWUSER, a->preserve_fds, console_fd, error_write);
@@ -362,7 +389,8 @@ static int spawn_in_container(const ExecArgs *a, const OciConfig *c, int pidfd, 
 int verb_exec(const GlobalOptions *g, int argc, char **argv) {
         _cleanup_(container_state_freep) ContainerState *s = NULL;
         _cleanup_(oci_config_freep) OciConfig *c = NULL;
-        _cleanup_close_ int root_fd = -EBADF, dir_fd = -EBADF, pidfd = -EBADF, pid_file_fd = -EBADF, console_fd = -EBADF;
+        _cleanup_close_ int root_fd = -EBADF, dir_fd = -EBADF, pidfd = -EBADF, pid_file_fd = -EBADF,
+                            console_fd = -EBADF;
         ExecArgs a = {.env = json_array(), .caps = json_array(), .gids = json_array()};
         int r, status;
         pid_t pid;

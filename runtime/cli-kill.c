@@ -21,10 +21,7 @@
 #define DELETE_USAGE "[--force] ID"
 
 int verb_kill(const GlobalOptions *g, int argc, char **argv) {
-        static const struct option options[] = {
-                {"all", no_argument, NULL, 'a'},
-                {}
-        };
+        static const struct option options[] = {{"all", no_argument, NULL, 'a'}, {}};
         _cleanup_(container_state_freep) ContainerState *s = NULL;
         _cleanup_close_ int root_fd = -EBADF, dir_fd = -EBADF;
         const char *id, *signame = "SIGTERM";
@@ -56,10 +53,14 @@ int verb_kill(const GlobalOptions *g, int argc, char **argv) {
 
         status = container_state_status(s);
         if (status != CONTAINER_CREATED && status != CONTAINER_RUNNING)
-                return log_error("container '%s' is not running (%s)", id, container_status_to_string(status)), 1;
+                return log_error(
+                               "container '%s' is not running (%s)", id, container_status_to_string(status)),
+                       1;
         r = all ? container_signal_all(&s->init, sig) : pidref_kill(&s->init, sig);
         if (r < 0)
-                return log_error_errno(r, "container '%s': failed to send SIG%s", id, signal_to_string(sig) ?: "?"), 1;
+                return log_error_errno(
+                               r, "container '%s': failed to send SIG%s", id, signal_to_string(sig) ?: "?"),
+                       1;
         return 0;
 }
 
@@ -76,10 +77,7 @@ static bool container_missing(const GlobalOptions *g, const char *id) {
 }
 
 int verb_delete(const GlobalOptions *g, int argc, char **argv) {
-        static const struct option options[] = {
-                {"force", no_argument, NULL, 'f'},
-                {}
-        };
+        static const struct option options[] = {{"force", no_argument, NULL, 'f'}, {}};
         _cleanup_(container_state_freep) ContainerState *s = NULL;
         _cleanup_close_ int root_fd = -EBADF, dir_fd = -EBADF;
         ContainerStatus status;
@@ -90,7 +88,8 @@ int verb_delete(const GlobalOptions *g, int argc, char **argv) {
         optind = 0;
         while ((c = getopt_long(argc, argv, "+:f", options, NULL)) >= 0) {
                 if (c != 'f')
-                        return cli_usage_error("delete", DELETE_USAGE, "unknown option '%s'", argv[optind - 1]);
+                        return cli_usage_error(
+                                "delete", DELETE_USAGE, "unknown option '%s'", argv[optind - 1]);
                 force = true;
         }
         if (argc - optind != 1)

@@ -84,10 +84,7 @@ static int run_ps(char **ps_args, const pid_t *pids, size_t n) {
 }
 
 int verb_ps(const GlobalOptions *g, int argc, char **argv) {
-        static const struct option options[] = {
-                {"format", required_argument, NULL, 'f'},
-                {}
-        };
+        static const struct option options[] = {{"format", required_argument, NULL, 'f'}, {}};
         _cleanup_(container_state_freep) ContainerState *s = NULL;
         _cleanup_close_ int root_fd = -EBADF, dir_fd = -EBADF;
         _cleanup_free_ pid_t *pids = NULL;

@@ -106,10 +106,16 @@ static void print_table(const ListEntry *e, size_t n) {
         for (int c = 0; c < 5; c++)
                 width[c] = strlen(header[c]);
         for (size_t i = 0; i < n; i++) {
-                const char *cells[] = {e[i].state->id, pid, container_status_to_string(e[i].status),
-                                       e[i].state->bundle, e[i].state->created};
+                const char *cells[] = {e[i].state->id,
+                                       pid,
+                                       container_status_to_string(e[i].status),
+                                       e[i].state->bundle,
+                                       e[i].state->created};
 
-                snprintf(pid, sizeof(pid), "%d", e[i].status == CONTAINER_STOPPED ? 0 : (int) e[i].state->init.pid);
+                snprintf(pid,
+                         sizeof(pid),
+                         "%d",
+                         e[i].status == CONTAINER_STOPPED ? 0 : (int) e[i].state->init.pid);
                 for (int c = 0; c < 5; c++)
                         if (strlen(cells[c]) > width[c])
                                 width[c] = strlen(cells[c]);
@@ -121,10 +127,22 @@ static void print_table(const ListEntry *e, size_t n) {
                 printf("%-*s", (int) width[c], header[c]);
         printf("%s\n", header[5]);
         for (size_t i = 0; i < n; i++) {
-                snprintf(pid, sizeof(pid), "%d", e[i].status == CONTAINER_STOPPED ? 0 : (int) e[i].state->init.pid);
-                printf("%-*s%-*s%-*s%-*s%-*s%s\n", (int) width[0], e[i].state->id, (int) width[1], pid, (int) width[2],
-                       container_status_to_string(e[i].status), (int) width[3], e[i].state->bundle, (int) width[4],
-                       e[i].state->created, e[i].owner);
+                snprintf(pid,
+                         sizeof(pid),
+                         "%d",
+                         e[i].status == CONTAINER_STOPPED ? 0 : (int) e[i].state->init.pid);
+                printf("%-*s%-*s%-*s%-*s%-*s%s\n",
+                       (int) width[0],
+                       e[i].state->id,
+                       (int) width[1],
+                       pid,
+                       (int) width[2],
+                       container_status_to_string(e[i].status),
+                       (int) width[3],
+                       e[i].state->bundle,
+                       (int) width[4],
+                       e[i].state->created,
+                       e[i].owner);
         }
 }
 
@@ -156,10 +174,7 @@ static int print_json(const ListEntry *e, size_t n) {
 
 int verb_list(const GlobalOptions *g, int argc, char **argv) {
         static const struct option options[] = {
-                {"format", required_argument, NULL, 'f'},
-                {"quiet", no_argument, NULL, 'q'},
-                {}
-        };
+                {"format", required_argument, NULL, 'f'}, {"quiet", no_argument, NULL, 'q'}, {}};
         _cleanup_close_ int root_fd = -EBADF;
         _cleanup_free_ ListEntry *entries = NULL;
         bool json = false, quiet = false;
@@ -171,20 +186,24 @@ int verb_list(const GlobalOptions *g, int argc, char **argv) {
                 switch (c) {
                 case 'f':
                         if (strcmp(optarg, "json") != 0 && strcmp(optarg, "table") != 0)
-                                return cli_usage_error("list", "[--format table|json] [--quiet]",
-                                                       "invalid format '%s': expected table or json", optarg);
+                                return cli_usage_error("list",
+                                                       "[--format table|json] [--quiet]",
+                                                       "invalid format '%s': expected table or json",
+                                                       optarg);
                         json = strcmp(optarg, "json") == 0;
                         break;
                 case 'q':
                         quiet = true;
                         break;
                 default:
-                        return cli_usage_error("list", "[--format table|json] [--quiet]", "unknown option '%s'",
+                        return cli_usage_error("list",
+                                               "[--format table|json] [--quiet]",
+                                               "unknown option '%s'",
                                                argv[optind - 1]);
                 }
         if (optind < argc)
-                return cli_usage_error("list", "[--format table|json] [--quiet]", "unexpected argument '%s'",
-                                       argv[optind]);
+                return cli_usage_error(
+                        "list", "[--format table|json] [--quiet]", "unexpected argument '%s'", argv[optind]);
 
         r = state_root_open(g->root, &root_fd);
         if (r < 0)

@@ -20,7 +20,8 @@
 int cli_receive_fd(int socket_fd) {
         char control[CMSG_SPACE(sizeof(int))] = {}, name[256];
         struct iovec iov = {.iov_base = name, .iov_len = sizeof(name)};
-        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof(control)};
+        struct msghdr msg = {
+                .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof(control)};
         struct cmsghdr *c;
         int fd;
 

@@ -28,7 +28,9 @@ int cli_open_container(const GlobalOptions *g, const char *id, int *ret_root_fd,
 
         /* Refused before any file is touched: '../x' must never become a path. */
         if (id_validate(id) < 0)
-                return log_error("invalid container id '%s': expected 1 to 128 of [A-Za-z0-9_.-], starting with a letter or digit", id),
+                return log_error(
+                               "invalid container id '%s': expected 1 to 128 of [A-Za-z0-9_.-], starting with a letter or digit",
+                               id),
                        -EINVAL;
         r = state_root_open(g->root, &root_fd);
         if (r < 0)

@@ -5,10 +5,10 @@
 
 /* The command line's global options, shared by the verbs (runtime/main.c parses them). */
 typedef struct GlobalOptions {
-        const char *root;   /* --root: the state directory, default /run/tether */
-        const char *log;    /* --log FILE */
-        bool log_json;      /* --log-format json */
-        bool debug;         /* --debug */
+        const char *root; /* --root: the state directory, default /run/tether */
+        const char *log; /* --log FILE */
+        bool log_json; /* --log-format json */
+        bool debug; /* --debug */
         bool systemd_cgroup; /* --systemd-cgroup */
 } GlobalOptions;
 
@@ -45,4 +45,5 @@ int cli_receive_fd(int socket_fd);
 int cli_relay_tty(pid_t pid, int master);
 
 /* Prints "tether VERB: MESSAGE" and the verb's usage on stderr; returns 2. */
-int cli_usage_error(const char *verb, const char *usage, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int cli_usage_error(const char *verb, const char *usage, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));

@@ -59,7 +59,8 @@ static int read_proc(ProcEntry **ret, size_t *ret_n) {
                 if (pid <= 0)
                         continue;
                 if (n == allocated) {
-                        ProcEntry *g = realloc(l, (allocated = allocated ? allocated * 2 : 256) * sizeof(*l));
+                        ProcEntry *g =
+                                realloc(l, (allocated = allocated ? allocated * 2 : 256) * sizeof(*l));
 
                         if (!g) {
                                 closedir(d);
@@ -113,7 +114,8 @@ int container_pids(const PidRef *init, pid_t **ret, size_t *ret_n) {
         do {
                 grew = false;
                 for (size_t i = 0; i < n_procs; i++) {
-                        bool member = own_namespace ? procs[i].ns == init_ns : contains(out, n, procs[i].ppid);
+                        bool member =
+                                own_namespace ? procs[i].ns == init_ns : contains(out, n, procs[i].ppid);
 
                         if (member && !contains(out, n, procs[i].pid)) {
                                 out[n++] = procs[i].pid;

@@ -98,10 +98,20 @@ static int join_namespaces(const OciConfig *c, bool user_only, const char **rete
  * denied"), so use runc's. */
 _noreturn_ static void child_fail_exec(int sync_fd, int error, const char *name) {
         if (error == -ENOENT && !strchr(name, '/'))
-                child_fail(sync_fd, error, "unable to start container process: exec: \"%s\": executable file not found in $PATH", name);
+                child_fail(
+                        sync_fd,
+                        error,
+                        "unable to start container process: exec: \"%s\": executable file not found in $PATH",
+                        name);
         if (error == -ENOENT)
-                child_fail(sync_fd, error, "unable to start container process: exec: \"%s\": stat %s: no such file or directory", name, name);
-        child_fail(sync_fd, error, "unable to start container process: exec: \"%s\": permission denied", name);
+                child_fail(
+                        sync_fd,
+                        error,
+                        "unable to start container process: exec: \"%s\": stat %s: no such file or directory",
+                        name,
+                        name);
+        child_fail(
+                sync_fd, error, "unable to start container process: exec: \"%s\": permission denied", name);
 }
 
 static void load_seccomp(int sync_fd, const OciConfig *c) {
@@ -110,12 +120,17 @@ static void load_seccomp(int sync_fd, const OciConfig *c) {
 
         r = seccomp_filter_load(c->seccomp, &what);
         if (r < 0)
-                child_fail(sync_fd, r, "failed to load the seccomp filter%s%s%s", what ? " for '" : "", what ?: "",
+                child_fail(sync_fd,
+                           r,
+                           "failed to load the seccomp filter%s%s%s",
+                           what ? " for '" : "",
+                           what ?: "",
                            what ? "'" : "");
 }
 
 /* Hooks run by the container's first process itself, in its namespaces. */
-static void child_run_hooks(int sync_fd, const OciHookList *hooks, const char *state_json, const char *kind) {
+static void
+child_run_hooks(int sync_fd, const OciHookList *hooks, const char *state_json, const char *kind) {
         const char *what = NULL;
         int status = 0, r;
 
@@ -149,7 +164,8 @@ typedef struct ChildArgs {
         int parent_sync_fd; /* the runtime's end */
 } ChildArgs;
 
-_noreturn_ static void child_exec_after_start(const ChildArgs *a, const char *exe, const char *created_state) {
+_noreturn_ static void
+child_exec_after_start(const ChildArgs *a, const char *exe, const char *created_state) {
         char fifo[64];
         int fd;
 
@@ -165,7 +181,10 @@ _noreturn_ static void child_exec_after_start(const ChildArgs *a, const char *ex
                 int status = 0;
 
                 if (hooks_run(&a->c->hooks[OCI_HOOK_START_CONTAINER], created_state, &what, &status) < 0) {
-                        dprintf(STDERR_FILENO, "tether: container '%s': startContainer hook '%s' failed\n", a->o->id, what);
+                        dprintf(STDERR_FILENO,
+                                "tether: container '%s': startContainer hook '%s' failed\n",
+                                a->o->id,
+                                what);
                         _exit(1);
                 }
         }
@@ -173,7 +192,11 @@ _noreturn_ static void child_exec_after_start(const ChildArgs *a, const char *ex
         /* Everything above the preserved fds is closed on exec (containers/crun:src/libcrun/utils.c). */
         (void) syscall(SYS_close_range, 3 + a->o->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
         execve(exe, a->c->process->args, a->c->process->env ?: (char *[]){NULL});
-        dprintf(STDERR_FILENO, "tether: container '%s': failed to execute '%s': %s\n", a->o->id, exe, strerror(errno));
+        dprintf(STDERR_FILENO,
+                "tether: container '%s': failed to execute '%s': %s\n",
+                a->o->id,
+                exe,
+                strerror(errno));
         _exit(127);
 }
 
@@ -219,7 +242,8 @@ _noreturn_ static void child_main(const ChildArgs *a, bool new_user_ns) {
                 if (write(a->sync_fd, &hooks, sizeof(hooks)) != sizeof(hooks))
                         _exit(1);
                 creating_state = child_receive_state(a->sync_fd);
-                child_run_hooks(a->sync_fd, &c->hooks[OCI_HOOK_CREATE_CONTAINER], creating_state, "createContainer");
+                child_run_hooks(
+                        a->sync_fd, &c->hooks[OCI_HOOK_CREATE_CONTAINER], creating_state, "createContainer");
         }
         r = rootfs_enter(c, a->o->rootfs, a->o->no_pivot, &what);
         if (r < 0)
@@ -244,7 +268,10 @@ _noreturn_ static void child_main(const ChildArgs *a, bool new_user_ns) {
 
         r = process_apply_apparmor(c->process, &what);
         if (r == -EOPNOTSUPP)
-                child_fail(a->sync_fd, r, "apparmorProfile '%s' is set, but AppArmor is not enabled on this host", what);
+                child_fail(a->sync_fd,
+                           r,
+                           "apparmorProfile '%s' is set, but AppArmor is not enabled on this host",
+                           what);
         if (r < 0)
                 child_fail(a->sync_fd, r, "failed to set apparmorProfile '%s'", what);
 
@@ -273,7 +300,11 @@ static int write_id_map(pid_t pid, const char *file, const OciIdMapping *m, size
         size_t len = 0;
 
         for (size_t i = 0; i < n && len < sizeof(buf); i++)
-                len += snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n", m[i].container_id, m[i].host_id,
+                len += snprintf(buf + len,
+                                sizeof(buf) - len,
+                                "%u %u %u\n",
+                                m[i].container_id,
+                                m[i].host_id,
                                 m[i].size);
         if (len >= sizeof(buf))
                 return -E2BIG;
@@ -307,11 +338,17 @@ static int prepare_parent_namespaces(const OciConfig *c, ContainerError *reterr)
                         return set_error(reterr, -errno, "failed to create a time namespace");
                 /* Offsets can only be written before any process is in the namespace. */
                 if (c->time_offset_monotonic.set)
-                        n += snprintf(buf + n, sizeof(buf) - n, "monotonic %lld %u\n",
-                                      (long long) c->time_offset_monotonic.secs, c->time_offset_monotonic.nanosecs);
+                        n += snprintf(buf + n,
+                                      sizeof(buf) - n,
+                                      "monotonic %lld %u\n",
+                                      (long long) c->time_offset_monotonic.secs,
+                                      c->time_offset_monotonic.nanosecs);
                 if (c->time_offset_boottime.set)
-                        n += snprintf(buf + n, sizeof(buf) - n, "boottime %lld %u\n",
-                                      (long long) c->time_offset_boottime.secs, c->time_offset_boottime.nanosecs);
+                        n += snprintf(buf + n,
+                                      sizeof(buf) - n,
+                                      "boottime %lld %u\n",
+                                      (long long) c->time_offset_boottime.secs,
+                                      c->time_offset_boottime.nanosecs);
                 if (n > 0) {
                         _cleanup_close_ int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
 
@@ -371,7 +408,10 @@ static int write_pid_file(const char *path, pid_t pid) {
 
 /* Runs hooks of the runtime's own (createRuntime, prestart, poststart, poststop) with the state as of
  * status. */
-static int run_runtime_hooks(const OciConfig *c, OciHookKind kind, const ContainerState *s, ContainerStatus status,
+static int run_runtime_hooks(const OciConfig *c,
+                             OciHookKind kind,
+                             const ContainerState *s,
+                             ContainerStatus status,
                              ContainerError *reterr) {
         _cleanup_free_ char *json = NULL;
         const char *what = NULL;
@@ -384,8 +424,12 @@ static int run_runtime_hooks(const OciConfig *c, OciHookKind kind, const Contain
                 return set_error(reterr, r, "failed to format the state for the hooks");
         r = hooks_run(&c->hooks[kind], json, &what, &exit_status);
         if (r == -ECHILD)
-                return set_error(reterr, -EIO, "%s hook '%s' failed with status %d", oci_hook_kind_to_string(kind),
-                                 what, exit_status);
+                return set_error(reterr,
+                                 -EIO,
+                                 "%s hook '%s' failed with status %d",
+                                 oci_hook_kind_to_string(kind),
+                                 what,
+                                 exit_status);
         if (r < 0)
                 return set_error(reterr, r, "%s hook '%s' failed", oci_hook_kind_to_string(kind), what);
         return 0;
@@ -404,7 +448,8 @@ static int send_state(int fd, const ContainerState *s, ContainerStatus status) {
 }
 
 /* Reads the first process's messages until it is ready, running the hooks it stops for. */
-static int wait_until_ready(int sync_fd, const OciConfig *c, const ContainerState *s, ContainerError *reterr) {
+static int
+wait_until_ready(int sync_fd, const OciConfig *c, const ContainerState *s, ContainerError *reterr) {
         for (;;) {
                 SyncMessage m = {};
                 ssize_t n = RETRY_ON_EINTR(read(sync_fd, &m, sizeof(m)));
@@ -478,7 +523,8 @@ static pid_t clone_first_process(const ChildArgs *a, unsigned long flags, Contai
                         if (report.pid == 0)
                                 child_main(a, flags & CLONE_NEWUSER);
                         if (report.pid < 0)
-                                report.error = set_error(&report.text, -errno, "failed to create the container's process");
+                                report.error = set_error(
+                                        &report.text, -errno, "failed to create the container's process");
                 }
                 (void) !write(write_fd, &report, sizeof(report));
                 _exit(0);
@@ -496,7 +542,11 @@ static pid_t clone_first_process(const ChildArgs *a, unsigned long flags, Contai
 
 /* Starts the first process (s->init.pid is set as soon as it exists) and waits for its "ready". Returns
  * the sync socket, kept for the startContainer hooks' state, or -errno with reterr. */
-static int spawn_first_process(const ContainerOptions *o, const OciConfig *c, int dir_fd, int fifo_fd, ContainerState *s,
+static int spawn_first_process(const ContainerOptions *o,
+                               const OciConfig *c,
+                               int dir_fd,
+                               int fifo_fd,
+                               ContainerState *s,
                                ContainerError *reterr) {
         _cleanup_close_ int parent_fd = -EBADF, child_fd = -EBADF;
         unsigned long flags = new_namespace_flags(c);
@@ -527,7 +577,8 @@ static int spawn_first_process(const ContainerOptions *o, const OciConfig *c, in
                 if (r >= 0)
                         r = write_id_map(pid, "gid_map", c->gid_mappings, c->n_gid_mappings);
                 if (r < 0 || write(parent_fd, "g", 1) != 1)
-                        return set_error(reterr, r < 0 ? r : -EIO, "failed to write the user namespace's id maps");
+                        return set_error(
+                                reterr, r < 0 ? r : -EIO, "failed to write the user namespace's id maps");
         }
         r = wait_until_ready(parent_fd, c, s, reterr);
         if (r < 0)
@@ -538,8 +589,8 @@ static int spawn_first_process(const ContainerOptions *o, const OciConfig *c, in
 static ContainerState *state_new(const ContainerOptions *o, const OciConfig *c) {
         _cleanup_(container_state_freep) ContainerState *s = calloc(1, sizeof(ContainerState));
 
-        if (!s || !(s->id = strdup(o->id)) || !(s->bundle = strdup(o->bundle)) || !(s->rootfs = strdup(o->rootfs)) ||
-            !(s->owner = strdup("")) || rfc3339_now(&s->created) < 0)
+        if (!s || !(s->id = strdup(o->id)) || !(s->bundle = strdup(o->bundle)) ||
+            !(s->rootfs = strdup(o->rootfs)) || !(s->owner = strdup("")) || rfc3339_now(&s->created) < 0)
                 return NULL;
         s->annotations = calloc(2 * c->n_annotations + 1, sizeof(char *));
         if (!s->annotations)
@@ -563,7 +614,8 @@ static int write_config_copy(int dir_fd, const char *text, size_t len) {
         return write(fd, text, len) == (ssize_t) len ? 0 : -EIO;
 }
 
-int container_create(int root_fd, const ContainerOptions *o, const OciConfig *c, pid_t *ret_pid, ContainerError *reterr) {
+int container_create(
+        int root_fd, const ContainerOptions *o, const OciConfig *c, pid_t *ret_pid, ContainerError *reterr) {
         _cleanup_(container_state_freep) ContainerState *s = NULL;
         _cleanup_close_ int dir_fd = -EBADF, fifo_fd = -EBADF, sync_fd = -EBADF;
         int r;

@@ -8,12 +8,12 @@
 
 typedef struct ContainerOptions {
         const char *id;
-        const char *bundle;   /* absolute */
-        const char *rootfs;   /* absolute */
+        const char *bundle; /* absolute */
+        const char *rootfs; /* absolute */
         const char *pid_file; /* NULL: none */
         bool no_pivot;
         unsigned preserve_fds; /* fds 3..3+N-1 are passed to the container */
-        int console_socket_fd;   /* connected --console-socket, for process.terminal; else -EBADF */
+        int console_socket_fd; /* connected --console-socket, for process.terminal; else -EBADF */
         const sigset_t *child_sigmask; /* restored in the container's process; NULL: inherit ours */
         const char *config_json; /* the text config was parsed from, kept in ROOT/ID */
         size_t config_json_len;
@@ -27,7 +27,8 @@ typedef struct ContainerError {
 /* `create`: makes ROOT/ID, starts the container's first process in its namespaces with its rootfs set
  * up, and leaves it waiting on ROOT/ID/exec.fifo for `start`. The process is our child. Returns 0 and its
  * pid, or -errno with *reterr filled in; then nothing is left behind: no state, no process. */
-int container_create(int root_fd, const ContainerOptions *o, const OciConfig *c, pid_t *ret_pid, ContainerError *reterr);
+int container_create(
+        int root_fd, const ContainerOptions *o, const OciConfig *c, pid_t *ret_pid, ContainerError *reterr);
 
 /* `start`: lets a created container exec its program, then runs the poststart hooks. dir_fd is ROOT/ID,
  * locked. Returns 0, 1 when only a poststart hook failed (a warning: the container runs), or -errno. */

@@ -69,7 +69,10 @@ static int run_one(const OciHook *h, const char *state_json, int *reterr_status)
         return -ECHILD;
 }
 
-int hooks_run(const OciHookList *hooks, const char *state_json, const char **reterr_what, int *reterr_status) {
+int hooks_run(const OciHookList *hooks,
+              const char *state_json,
+              const char **reterr_what,
+              int *reterr_status) {
         for (size_t i = 0; i < hooks->n_hooks; i++) {
                 int r = run_one(&hooks->hooks[i], state_json, reterr_status);
 

@@ -41,7 +41,8 @@ static void print_help(FILE *f) {
                 fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].summary);
 }
 
-/* runc's three lines, which dockerd's parseRuntimeVersion and podman read (moby/moby:daemon/info_unix.go). */
+/* runc's three lines, which dockerd's parseRuntimeVersion and podman read (moby/moby:daemon/info_unix.go).
+ */
 static void print_version(void) {
         printf("tether version %s\ncommit: %s\nspec: 1.0.2\n", TETHER_VERSION, TETHER_COMMIT);
 }
@@ -59,8 +60,7 @@ static const struct option global_options[] = {
         {"rootless", required_argument, NULL, OPT_IGNORED_ARG},
         {"version", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
-        {}
-};
+        {}};
 
 int main(int argc, char *argv[]) {
         GlobalOptions g = {.root = "/run/tether"};
@@ -77,7 +77,10 @@ int main(int argc, char *argv[]) {
                         break;
                 case OPT_LOG_FORMAT:
                         if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0)
-                                return cli_usage_error(NULL, NULL, "invalid --log-format '%s': expected text or json", optarg);
+                                return cli_usage_error(NULL,
+                                                       NULL,
+                                                       "invalid --log-format '%s': expected text or json",
+                                                       optarg);
                         g.log_json = strcmp(optarg, "json") == 0;
                         break;
                 case OPT_DEBUG:
@@ -95,7 +98,8 @@ int main(int argc, char *argv[]) {
                         print_help(stdout);
                         return 0;
                 case ':':
-                        return cli_usage_error(NULL, NULL, "option '%s' needs an argument", argv[optind - 1]);
+                        return cli_usage_error(
+                                NULL, NULL, "option '%s' needs an argument", argv[optind - 1]);
                 default:
                         return cli_usage_error(NULL, NULL, "unknown option '%s'", argv[optind - 1]);
                 }

@@ -75,14 +75,16 @@ static int set_capabilities(const OciCapabilities *caps) {
          * containers/crun:src/libcrun/linux.c set_ambient_caps does. */
         for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
                 if ((caps->sets[OCI_CAPABILITY_AMBIENT] & (UINT64_C(1) << cap)) &&
-                    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0 && errno != EPERM && errno != EINVAL)
+                    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0 && errno != EPERM &&
+                    errno != EINVAL)
                         return -errno;
         return 0;
 }
 
 static int switch_user(const OciUser *u, bool in_user_namespace) {
         /* In a user namespace with setgroups denied, only an empty change is allowed. */
-        if (setgroups(u->n_additional_gids, u->additional_gids) < 0 && !(in_user_namespace && errno == EPERM))
+        if (setgroups(u->n_additional_gids, u->additional_gids) < 0 &&
+            !(in_user_namespace && errno == EPERM))
                 return -errno;
         if (setresgid(u->gid, u->gid, u->gid) < 0 || setresuid(u->uid, u->uid, u->uid) < 0)
                 return -errno;
@@ -169,7 +171,8 @@ int process_find_executable(const OciProcess *p, char *buf, size_t len) {
                 const char *colon = strchr(path, ':');
                 size_t dir_len = colon ? (size_t) (colon - path) : strlen(path);
 
-                if ((size_t) snprintf(buf, len, "%.*s%s%s", (int) dir_len, path, dir_len ? "/" : "", name) < len) {
+                if ((size_t) snprintf(buf, len, "%.*s%s%s", (int) dir_len, path, dir_len ? "/" : "", name) <
+                    len) {
                         r = check_executable(buf);
                         if (r == 0)
                                 return 0;

@@ -34,14 +34,19 @@ typedef struct DefaultDevice {
 
 /* The devices every container gets (runtime-spec config-linux.md "Default Devices"). */
 static const DefaultDevice default_devices[] = {
-        {"/dev/null", S_IFCHR | 0666, 1, 3},    {"/dev/zero", S_IFCHR | 0666, 1, 5},
-        {"/dev/full", S_IFCHR | 0666, 1, 7},    {"/dev/random", S_IFCHR | 0666, 1, 8},
-        {"/dev/urandom", S_IFCHR | 0666, 1, 9}, {"/dev/tty", S_IFCHR | 0666, 5, 0},
+        {"/dev/null", S_IFCHR | 0666, 1, 3},
+        {"/dev/zero", S_IFCHR | 0666, 1, 5},
+        {"/dev/full", S_IFCHR | 0666, 1, 7},
+        {"/dev/random", S_IFCHR | 0666, 1, 8},
+        {"/dev/urandom", S_IFCHR | 0666, 1, 9},
+        {"/dev/tty", S_IFCHR | 0666, 5, 0},
 };
 
 static const char *const default_symlinks[][2] = {
-        {"/proc/self/fd", "/dev/fd"},     {"/proc/self/fd/0", "/dev/stdin"},
-        {"/proc/self/fd/1", "/dev/stdout"}, {"/proc/self/fd/2", "/dev/stderr"},
+        {"/proc/self/fd", "/dev/fd"},
+        {"/proc/self/fd/0", "/dev/stdin"},
+        {"/proc/self/fd/1", "/dev/stdout"},
+        {"/proc/self/fd/2", "/dev/stderr"},
         {"pts/ptmx", "/dev/ptmx"},
 };
 
@@ -160,7 +165,10 @@ static int mount_one(int root_fd, const OciMount *m) {
         if (r < 0)
                 return r;
         if (m->parsed.propagation != MOUNT_PROPAGATION_UNCHANGED &&
-            mount(NULL, target, NULL, mount_propagation_to_flags(m->parsed.propagation, m->parsed.propagation_recursive),
+            mount(NULL,
+                  target,
+                  NULL,
+                  mount_propagation_to_flags(m->parsed.propagation, m->parsed.propagation_recursive),
                   NULL) < 0)
                 return -errno;
         return apply_recursive_attributes(m, fd);
@@ -184,7 +192,8 @@ static int make_device(int root_fd, const char *path, mode_t mode, dev_t dev, ui
         /* mknodat() applies the umask (022 would make /dev/null 0644): set the mode asked for, after the
          * chown, which may clear set-id bits (runc clears its umask for the same reason). */
         if (mknodat(fd, name, mode, dev) == 0)
-                return fchownat(fd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 || fchmodat(fd, name, mode & 07777, 0) < 0
+                return fchownat(fd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+                                       fchmodat(fd, name, mode & 07777, 0) < 0
                                ? -errno
                                : 0;
         if (errno != EPERM)
@@ -212,8 +221,12 @@ static int setup_dev(int root_fd, const OciConfig *c, const char **reterr_what) 
                 const OciDevice *d = &c->devices[i];
 
                 *reterr_what = d->path;
-                r = make_device(root_fd, d->path, d->type | (d->has_file_mode ? d->file_mode & 07777 : 0666),
-                                makedev(d->major, d->minor), d->has_uid ? d->uid : 0, d->has_gid ? d->gid : 0);
+                r = make_device(root_fd,
+                                d->path,
+                                d->type | (d->has_file_mode ? d->file_mode & 07777 : 0666),
+                                makedev(d->major, d->minor),
+                                d->has_uid ? d->uid : 0,
+                                d->has_gid ? d->gid : 0);
                 if (r < 0)
                         return r;
         }
@@ -294,7 +307,8 @@ int rootfs_prepare(const OciConfig *c, const char *rootfs, const char **reterr_w
         int r;
 
         if (c->rootfs_propagation != MOUNT_PROPAGATION_UNCHANGED)
-                propagation = mount_propagation_to_flags(c->rootfs_propagation, c->rootfs_propagation_recursive);
+                propagation =
+                        mount_propagation_to_flags(c->rootfs_propagation, c->rootfs_propagation_recursive);
         *reterr_what = "/";
         if (mount(NULL, "/", NULL, propagation, NULL) < 0)
                 return -errno;

@@ -12,19 +12,42 @@
 
 /* docker's default capabilities (moby/moby:oci/caps/defaults.go). */
 static const char *const default_caps[] = {
-        "CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FSETID",     "CAP_FOWNER",           "CAP_MKNOD",
-        "CAP_NET_RAW", "CAP_SETGID",      "CAP_SETUID",     "CAP_SETFCAP",          "CAP_SETPCAP",
-        "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
+        "CAP_CHOWN",
+        "CAP_DAC_OVERRIDE",
+        "CAP_FSETID",
+        "CAP_FOWNER",
+        "CAP_MKNOD",
+        "CAP_NET_RAW",
+        "CAP_SETGID",
+        "CAP_SETUID",
+        "CAP_SETFCAP",
+        "CAP_SETPCAP",
+        "CAP_NET_BIND_SERVICE",
+        "CAP_SYS_CHROOT",
+        "CAP_KILL",
+        "CAP_AUDIT_WRITE",
 };
 
 /* docker's masked and read-only paths (moby/moby:oci/defaults.go). */
 static const char *const masked_paths[] = {
-        "/proc/asound", "/proc/acpi",       "/proc/kcore",       "/proc/keys",  "/proc/latency_stats",
-        "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
+        "/proc/asound",
+        "/proc/acpi",
+        "/proc/kcore",
+        "/proc/keys",
+        "/proc/latency_stats",
+        "/proc/timer_list",
+        "/proc/timer_stats",
+        "/proc/sched_debug",
+        "/proc/scsi",
+        "/sys/firmware",
         "/sys/devices/virtual/powercap",
 };
 static const char *const readonly_paths[] = {
-        "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+        "/proc/bus",
+        "/proc/fs",
+        "/proc/irq",
+        "/proc/sys",
+        "/proc/sysrq-trigger",
 };
 
 static json_t *strings(const char *const *l, size_t n) {
@@ -36,7 +59,8 @@ static json_t *strings(const char *const *l, size_t n) {
 }
 
 static json_t *mount_entry(const char *dst, const char *type, const char *src, const char *options) {
-        json_t *m = json_pack("{s:s, s:s, s:s, s:[]}", "destination", dst, "type", type, "source", src, "options");
+        json_t *m = json_pack(
+                "{s:s, s:s, s:s, s:[]}", "destination", dst, "type", type, "source", src, "options");
         _cleanup_free_ char *copy = strdup(options);
         char *save = NULL;
 
@@ -51,17 +75,24 @@ static json_t *default_mounts(bool host_network) {
         json_t *a = json_array();
 
         json_array_append_new(a, mount_entry("/proc", "proc", "proc", "nosuid,noexec,nodev"));
-        json_array_append_new(a, mount_entry("/dev", "tmpfs", "tmpfs", "nosuid,strictatime,mode=755,size=65536k"));
-        json_array_append_new(a, mount_entry("/dev/pts", "devpts", "devpts",
-                                             "nosuid,noexec,newinstance,ptmxmode=0666,mode=0620,gid=5"));
-        json_array_append_new(a, mount_entry("/dev/shm", "tmpfs", "shm", "nosuid,noexec,nodev,mode=1777,size=65536k"));
+        json_array_append_new(
+                a, mount_entry("/dev", "tmpfs", "tmpfs", "nosuid,strictatime,mode=755,size=65536k"));
+        json_array_append_new(a,
+                              mount_entry("/dev/pts",
+                                          "devpts",
+                                          "devpts",
+                                          "nosuid,noexec,newinstance,ptmxmode=0666,mode=0620,gid=5"));
+        json_array_append_new(
+                a, mount_entry("/dev/shm", "tmpfs", "shm", "nosuid,noexec,nodev,mode=1777,size=65536k"));
         json_array_append_new(a, mount_entry("/dev/mqueue", "mqueue", "mqueue", "nosuid,noexec,nodev"));
         /* A new sysfs shows the network namespace it is mounted in: with the host's, bind the host's. */
         if (host_network)
-                json_array_append_new(a, mount_entry("/sys", "bind", "/sys", "rbind,nosuid,noexec,nodev,ro"));
+                json_array_append_new(a,
+                                      mount_entry("/sys", "bind", "/sys", "rbind,nosuid,noexec,nodev,ro"));
         else
                 json_array_append_new(a, mount_entry("/sys", "sysfs", "sysfs", "nosuid,noexec,nodev,ro"));
-        json_array_append_new(a, mount_entry("/sys/fs/cgroup", "cgroup", "cgroup", "nosuid,noexec,nodev,relatime,ro"));
+        json_array_append_new(
+                a, mount_entry("/sys/fs/cgroup", "cgroup", "cgroup", "nosuid,noexec,nodev,relatime,ro"));
         return a;
 }
 
@@ -96,7 +127,8 @@ static int add_user_mounts(json_t *mounts, const SpecOptions *o, const char **re
                 json_array_append_new(mounts, mount_entry(*t, "tmpfs", "tmpfs", "nosuid,nodev,mode=1777"));
         }
         if (o->init_path)
-                json_array_append_new(mounts, mount_entry(SPEC_INIT_PATH, "bind", o->init_path, "bind,ro,nosuid,nodev"));
+                json_array_append_new(
+                        mounts, mount_entry(SPEC_INIT_PATH, "bind", o->init_path, "bind,ro,nosuid,nodev"));
         return 0;
 }
 
@@ -126,7 +158,8 @@ static int capability_list(const SpecOptions *o, json_t **ret, const char **rete
                         else
                                 bits[pass] |= UINT64_C(1) << capability_from_name(name);
                 }
-        /* docker's order (moby/moby:oci/caps/utils.go TweakCapabilities): --cap-add ALL is all but the drops;
+        /* docker's order (moby/moby:oci/caps/utils.go TweakCapabilities): --cap-add ALL is all but the
+         * drops;
          * --cap-drop ALL leaves only the adds ("--cap-drop ALL --cap-add NET_BIND_SERVICE"); else the
          * defaults lose the drops and gain the adds. */
         if (all[0])
@@ -159,7 +192,8 @@ static int seccomp_section(const SpecOptions *o, json_t **ret, const char **rete
 }
 
 static json_t *process_section(const SpecOptions *o, json_t *caps) {
-        json_t *env = json_pack("[s, s]", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        json_t *env = json_pack("[s, s]",
+                                "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                                 o->tty ? "TERM=xterm" : "HOME=/root");
         json_t *args = json_array();
 
@@ -175,22 +209,55 @@ static json_t *process_section(const SpecOptions *o, json_t *caps) {
                 json_array_append_new(args, json_string("sh"));
 
         return json_pack("{s:b, s:{s:i, s:i}, s:o, s:o, s:s, s:{s:O, s:O, s:O}, s:[{s:s, s:i, s:i}], s:b}",
-                         "terminal", o->tty,
-                         "user", "uid", o->has_user ? (int) o->uid : 0, "gid", o->has_user ? (int) o->gid : 0,
-                         "args", args, "env", env, "cwd", o->cwd ?: "/",
-                         "capabilities", "bounding", caps, "effective", caps, "permitted", caps,
-                         "rlimits", "type", "RLIMIT_NOFILE", "hard", 1024, "soft", 1024,
-                         "noNewPrivileges", true);
+                         "terminal",
+                         o->tty,
+                         "user",
+                         "uid",
+                         o->has_user ? (int) o->uid : 0,
+                         "gid",
+                         o->has_user ? (int) o->gid : 0,
+                         "args",
+                         args,
+                         "env",
+                         env,
+                         "cwd",
+                         o->cwd ?: "/",
+                         "capabilities",
+                         "bounding",
+                         caps,
+                         "effective",
+                         caps,
+                         "permitted",
+                         caps,
+                         "rlimits",
+                         "type",
+                         "RLIMIT_NOFILE",
+                         "hard",
+                         1024,
+                         "soft",
+                         1024,
+                         "noNewPrivileges",
+                         true);
 }
 
 static json_t *namespaces_section(const SpecOptions *o) {
-        json_t *a = json_pack("[{s:s}, {s:s}, {s:s}, {s:s}, {s:s}]", "type", "pid", "type", "ipc", "type", "uts",
-                              "type", "mount", "type", "cgroup");
+        json_t *a = json_pack("[{s:s}, {s:s}, {s:s}, {s:s}, {s:s}]",
+                              "type",
+                              "pid",
+                              "type",
+                              "ipc",
+                              "type",
+                              "uts",
+                              "type",
+                              "mount",
+                              "type",
+                              "cgroup");
 
         if (o->network == SPEC_NETWORK_NONE)
                 json_array_append_new(a, json_pack("{s:s}", "type", "network"));
         else if (o->network == SPEC_NETWORK_PATH)
-                json_array_append_new(a, json_pack("{s:s, s:s}", "type", "network", "path", o->network_path));
+                json_array_append_new(a,
+                                      json_pack("{s:s, s:s}", "type", "network", "path", o->network_path));
         return a;
 }
 
@@ -213,18 +280,31 @@ int spec_build(const SpecOptions *o, json_t **ret, const char **reterr_what) {
                 return r;
         }
 
-        linux_section = json_pack("{s:o, s:o, s:o}", "namespaces", namespaces_section(o), "maskedPaths",
-                                  strings(masked_paths, ELEMENTSOF(masked_paths)), "readonlyPaths",
+        linux_section = json_pack("{s:o, s:o, s:o}",
+                                  "namespaces",
+                                  namespaces_section(o),
+                                  "maskedPaths",
+                                  strings(masked_paths, ELEMENTSOF(masked_paths)),
+                                  "readonlyPaths",
                                   strings(readonly_paths, ELEMENTSOF(readonly_paths)));
         if (linux_section && seccomp)
                 json_object_set_new(linux_section, "seccomp", seccomp);
         spec = json_pack("{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:o}",
-                         "ociVersion", "1.0.2",
-                         "process", process_section(o, caps),
-                         "root", "path", o->rootfs ?: "rootfs", "readonly", o->readonly,
-                         "hostname", o->hostname ?: "tether",
-                         "mounts", mounts,
-                         "linux", linux_section);
+                         "ociVersion",
+                         "1.0.2",
+                         "process",
+                         process_section(o, caps),
+                         "root",
+                         "path",
+                         o->rootfs ?: "rootfs",
+                         "readonly",
+                         o->readonly,
+                         "hostname",
+                         o->hostname ?: "tether",
+                         "mounts",
+                         mounts,
+                         "linux",
+                         linux_section);
         json_decref(caps);
         if (!spec)
                 return -ENOMEM;

@@ -14,23 +14,23 @@ typedef enum SpecNetwork {
 } SpecNetwork;
 
 typedef struct SpecOptions {
-        const char *rootfs;      /* root.path; "rootfs" by default */
+        const char *rootfs; /* root.path; "rootfs" by default */
         bool readonly;
         const char *hostname;
-        char **env;              /* extra K=V, NULL-terminated */
+        char **env; /* extra K=V, NULL-terminated */
         bool has_user;
         unsigned uid, gid;
         const char *cwd;
-        char **mounts;           /* SRC:DST[:ro] */
-        char **tmpfs;            /* DST */
+        char **mounts; /* SRC:DST[:ro] */
+        char **tmpfs; /* DST */
         SpecNetwork network;
         const char *network_path;
-        char **cap_add;          /* CAP_X or X, or ALL */
+        char **cap_add; /* CAP_X or X, or ALL */
         char **cap_drop;
-        const char *seccomp;     /* "default" (NULL), "unconfined", or a file with a linux.seccomp object */
+        const char *seccomp; /* "default" (NULL), "unconfined", or a file with a linux.seccomp object */
         bool tty;
-        const char *init_path;   /* --init: host path of tether-init to bind-mount and run as PID 1 */
-        char **args;             /* NULL: "sh" */
+        const char *init_path; /* --init: host path of tether-init to bind-mount and run as PID 1 */
+        char **args; /* NULL: "sh" */
 } SpecOptions;
 
 /* Where --init puts tether-init inside the container: /dev is a tmpfs, so the image is left untouched. */

@@ -16,7 +16,6 @@
 #define STATE_FILE "state.json"
 #define STATE_TMP ".state.json.tmp"
 
-
 static const char *const status_names[_CONTAINER_STATUS_MAX] = {
         [CONTAINER_CREATING] = "creating",
         [CONTAINER_CREATED] = "created",
@@ -93,15 +92,24 @@ static json_t *annotations_to_json(char **annotations) {
 /* The fields runc's state/list output has, shared by the OCI state and our state.json. */
 static json_t *state_to_json_common(const ContainerState *s, const char *status) {
         return json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:o}",
-                         "ociVersion", "1.0.2",
-                         "id", s->id,
-                         "pid", (int) s->init.pid,
-                         "status", status,
-                         "bundle", s->bundle,
-                         "rootfs", s->rootfs ? s->rootfs : "",
-                         "created", s->created ? s->created : "",
-                         "owner", s->owner ? s->owner : "",
-                         "annotations", annotations_to_json(s->annotations));
+                         "ociVersion",
+                         "1.0.2",
+                         "id",
+                         s->id,
+                         "pid",
+                         (int) s->init.pid,
+                         "status",
+                         status,
+                         "bundle",
+                         s->bundle,
+                         "rootfs",
+                         s->rootfs ? s->rootfs : "",
+                         "created",
+                         s->created ? s->created : "",
+                         "owner",
+                         s->owner ? s->owner : "",
+                         "annotations",
+                         annotations_to_json(s->annotations));
 }
 
 int container_state_to_oci_json(const ContainerState *s, ContainerStatus status, char **ret) {
@@ -314,7 +322,8 @@ int state_read(int dir_fd, ContainerState **ret) {
         s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
-        if ((r = strdup_field(j, "id", true, &s->id)) < 0 || (r = strdup_field(j, "bundle", true, &s->bundle)) < 0 ||
+        if ((r = strdup_field(j, "id", true, &s->id)) < 0 ||
+            (r = strdup_field(j, "bundle", true, &s->bundle)) < 0 ||
             (r = strdup_field(j, "rootfs", false, &s->rootfs)) < 0 ||
             (r = strdup_field(j, "created", false, &s->created)) < 0 ||
             (r = strdup_field(j, "owner", false, &s->owner)) < 0 ||

@@ -26,13 +26,13 @@ ContainerStatus container_status_from_string(const char *s);
 
 typedef struct ContainerState {
         char *id;
-        char *bundle;         /* absolute */
-        char *rootfs;         /* absolute */
-        char *created;        /* RFC 3339 with nanoseconds, UTC, as runc writes it */
-        char *owner;          /* "" unless rootless */
-        PidRef init;          /* the container's first process; pid 0 while creating */
-        bool started;         /* `start` has let the process exec the payload */
-        char **annotations;   /* key, value, key, value, ..., NULL */
+        char *bundle; /* absolute */
+        char *rootfs; /* absolute */
+        char *created; /* RFC 3339 with nanoseconds, UTC, as runc writes it */
+        char *owner; /* "" unless rootless */
+        PidRef init; /* the container's first process; pid 0 while creating */
+        bool started; /* `start` has let the process exec the payload */
+        char **annotations; /* key, value, key, value, ..., NULL */
 } ContainerState;
 
 ContainerState *container_state_free(ContainerState *s);

@@ -28,19 +28,21 @@ __attribute__((format(printf, 2, 3))) static inline int tap_ok(int pass, const c
 
 #define TAP_OK(expr) tap_ok(!!(expr), "%s:%d: %s", __FILE__, __LINE__, #expr)
 
-#define TAP_EQ_INT(a, b)                                                                                    \
-        do {                                                                                                \
-                long long _a_ = (a), _b_ = (b);                                                             \
-                if (!tap_ok(_a_ == _b_, "%s:%d: %s == %s", __FILE__, __LINE__, #a, #b))                     \
-                        printf("#   got %lld, expected %lld\n", _a_, _b_);                                  \
+#define TAP_EQ_INT(a, b)                                                                \
+        do {                                                                            \
+                long long _a_ = (a), _b_ = (b);                                         \
+                if (!tap_ok(_a_ == _b_, "%s:%d: %s == %s", __FILE__, __LINE__, #a, #b)) \
+                        printf("#   got %lld, expected %lld\n", _a_, _b_);              \
         } while (0)
 
-#define TAP_EQ_STR(a, b)                                                                                    \
-        do {                                                                                                \
-                const char *_a_ = (a), *_b_ = (b);                                                          \
-                int _eq_ = (_a_ && _b_) ? strcmp(_a_, _b_) == 0 : _a_ == _b_;                               \
-                if (!tap_ok(_eq_, "%s:%d: %s == %s", __FILE__, __LINE__, #a, #b))                           \
-                        printf("#   got '%s', expected '%s'\n", _a_ ? _a_ : "(null)", _b_ ? _b_ : "(null)");   \
+#define TAP_EQ_STR(a, b)                                                          \
+        do {                                                                      \
+                const char *_a_ = (a), *_b_ = (b);                                \
+                int _eq_ = (_a_ && _b_) ? strcmp(_a_, _b_) == 0 : _a_ == _b_;     \
+                if (!tap_ok(_eq_, "%s:%d: %s == %s", __FILE__, __LINE__, #a, #b)) \
+                        printf("#   got '%s', expected '%s'\n",                   \
+                               _a_ ? _a_ : "(null)",                              \
+                               _b_ ? _b_ : "(null)");                             \
         } while (0)
 
 static inline void tap_skip_all(const char *reason) {

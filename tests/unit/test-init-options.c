@@ -50,8 +50,21 @@ static void test_flags(void) {
         InitOptions o;
         char err[256];
 
-        TAP_EQ_INT(parse(ARGV("-g", "-w", "-vvv", "-p", "SIGKILL", "-e", "143", "-e", "3", "--grace", "2.5", "x"),
-                         NULL, &o, err),
+        TAP_EQ_INT(parse(ARGV("-g",
+                              "-w",
+                              "-vvv",
+                              "-p",
+                              "SIGKILL",
+                              "-e",
+                              "143",
+                              "-e",
+                              "3",
+                              "--grace",
+                              "2.5",
+                              "x"),
+                         NULL,
+                         &o,
+                         err),
                    0);
         TAP_OK(o.kill_process_group && o.warn_on_reap);
         TAP_EQ_INT(o.verbosity, 4);
@@ -80,9 +93,12 @@ static void test_environment(void) {
         InitOptions o;
         char err[256];
 
-        TAP_EQ_INT(parse(ARGV("x"), ((char *[]){"TINI_SUBREAPER=", "TINI_KILL_PROCESS_GROUP=1", "TINI_VERBOSITY=3", NULL}),
-                         &o, err),
-                   0);
+        TAP_EQ_INT(
+                parse(ARGV("x"),
+                      ((char *[]){"TINI_SUBREAPER=", "TINI_KILL_PROCESS_GROUP=1", "TINI_VERBOSITY=3", NULL}),
+                      &o,
+                      err),
+                0);
         TAP_OK(o.subreaper && o.kill_process_group);
         TAP_EQ_INT(o.verbosity, 3);
         /* -v on top of TINI_VERBOSITY counts from it. */
@@ -108,13 +124,16 @@ static void test_bad_input(void) {
         expect_error(ARGV("-p", "SIGNOPE", "x"), NULL, "invalid signal 'SIGNOPE' for -p");
         expect_error(ARGV("-e", "256", "x"), NULL, "invalid exit code '256' for -e: expected 0..255");
         expect_error(ARGV("-e", "-1", "x"), NULL, "invalid exit code '-1' for -e: expected 0..255");
-        expect_error(ARGV("--grace", "soon", "x"), NULL, "invalid --grace 'soon': expected seconds, 0 to 86400");
-        expect_error(ARGV("--grace", "100000", "x"), NULL,
+        expect_error(
+                ARGV("--grace", "soon", "x"), NULL, "invalid --grace 'soon': expected seconds, 0 to 86400");
+        expect_error(ARGV("--grace", "100000", "x"),
+                     NULL,
                      "invalid --grace '100000': expected seconds, 0 to 86400");
         expect_error(ARGV("--grace", ".", "x"), NULL, "invalid --grace '.': expected seconds, 0 to 86400");
         expect_error(ARGV("-s"), NULL, "no program given");
         expect_error(ARGV("--pause", "sleep"), NULL, "--pause takes no program, got 'sleep'");
-        expect_error(ARGV("x"), ((char *[]){"TINI_VERBOSITY=loud", NULL}),
+        expect_error(ARGV("x"),
+                     ((char *[]){"TINI_VERBOSITY=loud", NULL}),
                      "invalid TINI_VERBOSITY 'loud': expected a number");
 }
 
