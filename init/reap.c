@@ -11,6 +11,7 @@
 #include "log.h"
 #include "macro.h"
 #include "pidfd-util.h"
+#include "proc-util.h"
 #include "reap.h"
 
 /* A process tree deeper than this is not walked further; SIGKILL after the grace period still ends it
@@ -40,29 +41,6 @@ int reap_exited(Reaper *r) {
                 else
                         log_trace("reaped zombie process %d", (int) pid);
         }
-}
-
-static pid_t parent_of(pid_t pid) {
-        char path[64], buf[512], *p;
-        _cleanup_close_ int fd = -EBADF;
-        long ppid = 0;
-        ssize_t n;
-
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        n = read(fd, buf, sizeof(buf) - 1);
-        if (n <= 0)
-                return n < 0 ? -errno : -EIO;
-        buf[n] = '\0';
-        /* "pid (comm) state ppid ...": comm may hold spaces and parentheses, so look from the last ')'. */
-        p = strrchr(buf, ')');
-        if (!p || p[1] != ' ' || p[2] == '\0' || p[3] != ' ')
-                return -EIO;
-        for (p += 4; *p >= '0' && *p <= '9'; p++) /* no sscanf: it doubles the static binary's size */
-                ppid = ppid * 10 + (*p - '0');
-        return *p == ' ' ? (pid_t) ppid : -EIO;
 }
 
 typedef struct PidList {
@@ -152,7 +130,7 @@ static int signal_descendants(pid_t parent, int sig, unsigned depth) {
                  * parent and its pid reused: only a pidfd taken while it is still parent's child is ours. */
                 if (pidfd < 0 && pidfd != -ENOSYS)
                         continue;
-                if (parent_of(children[i]) != parent)
+                if (proc_parent_of(children[i]) != parent)
                         continue;
                 /* Children first: a parent that dies first would hand them to us before we saw them. */
                 r = signal_descendants(children[i], sig, depth + 1);

@@ -11,6 +11,7 @@
 #include "container-pids.h"
 #include "macro.h"
 #include "pidfd-util.h"
+#include "proc-util.h"
 
 static int ns_inode(pid_t pid, ino_t *ret) {
         char path[64];
@@ -21,23 +22,6 @@ static int ns_inode(pid_t pid, ino_t *ret) {
                 return -errno;
         *ret = st.st_ino;
         return 0;
-}
-
-static pid_t parent_of(pid_t pid) {
-        char path[64], buf[512], *p;
-        _cleanup_close_ int fd = -EBADF;
-        ssize_t n;
-
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        n = read(fd, buf, sizeof(buf) - 1);
-        if (n <= 0)
-                return -EIO;
-        buf[n] = '\0';
-        p = strrchr(buf, ')');
-        return p && p[1] == ' ' && p[2] ? (pid_t) strtol(p + 4, NULL, 10) : -EIO;
 }
 
 typedef struct ProcEntry {
@@ -69,7 +53,7 @@ static int read_proc(ProcEntry **ret, size_t *ret_n) {
                         l = g;
                 }
                 l[n].pid = pid;
-                l[n].ppid = parent_of(pid);
+                l[n].ppid = proc_parent_of(pid);
                 if (l[n].ppid < 0 || ns_inode(pid, &l[n].ns) < 0)
                         continue; /* gone meanwhile */
                 n++;
@@ -148,7 +132,8 @@ int container_signal_all(const PidRef *init, int sig) {
                 if (pidfd < 0)
                         continue; /* gone */
                 /* Pinned by the pidfd now: check it is still one of ours before signalling it. */
-                if (ns_inode(pids[i], &ns) < 0 || (ns != init_ns && !contains(pids, n, parent_of(pids[i]))))
+                if (ns_inode(pids[i], &ns) < 0 ||
+                    (ns != init_ns && !contains(pids, n, proc_parent_of(pids[i]))))
                         continue;
                 r = pidfd_kill(pidfd, pids[i], sig);
                 if (r < 0 && r != -ESRCH && first_error == 0)
