@@ -245,7 +245,7 @@ _noreturn_ static void child_main(const ChildArgs *a, bool new_user_ns) {
                 child_run_hooks(
                         a->sync_fd, &c->hooks[OCI_HOOK_CREATE_CONTAINER], creating_state, "createContainer");
         }
-        r = rootfs_enter(c, a->o->rootfs, a->o->no_pivot, &what);
+        r = rootfs_enter(a->o->rootfs, a->o->no_pivot, &what);
         if (r < 0)
                 child_fail(a->sync_fd, r, "failed to set up the rootfs at '%s'", what);
         if (c->process->terminal) {

@@ -329,7 +329,7 @@ int rootfs_prepare(const OciConfig *c, const char *rootfs, const char **reterr_w
         return setup_dev(root_fd, c, reterr_what);
 }
 
-int rootfs_enter(const OciConfig *c, const char *rootfs, bool no_pivot_root, const char **reterr_what) {
+int rootfs_enter(const char *rootfs, bool no_pivot_root, const char **reterr_what) {
         *reterr_what = rootfs;
         return no_pivot_root ? no_pivot(rootfs) : pivot(rootfs);
 }

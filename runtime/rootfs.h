@@ -11,7 +11,7 @@
 int rootfs_prepare(const OciConfig *config, const char *rootfs, const char **reterr_what);
 
 /* rootfs_enter(): pivot_root into rootfs (chroot with no_pivot). */
-int rootfs_enter(const OciConfig *config, const char *rootfs, bool no_pivot, const char **reterr_what);
+int rootfs_enter(const char *rootfs, bool no_pivot, const char **reterr_what);
 
 /* rootfs_finish(): masked and read-only paths, a read-only root. Called after the sysctls are written:
  * readonlyPaths usually holds /proc/sys (opencontainers/runc:libcontainer/standard_init_linux.go writes
