@@ -28,7 +28,7 @@
 #include "state.h"
 
 #define CREATE_USAGE \
-        "[--bundle DIR] [--pid-file FILE] [--console-socket SOCKET] [--no-pivot] [--preserve-fds N] ID"
+        "[--bundle DIR] [--pid-file FILE] [--console-socket SOCKET] [--no-pivot] [--no-new-keyring] [--preserve-fds N] ID"
 #define RUN_USAGE                                                                                                  \
         "[--bundle DIR] [--pid-file FILE] [--detach] [--keep] [--no-pivot] [--preserve-fds N] ID\n"                \
         "       tether run --rootfs DIR [--rm] [--readonly] [--hostname NAME] [--env K=V]... [--user UID[:GID]]\n" \
@@ -53,6 +53,7 @@ typedef struct CreateArgs {
         const char *pid_file;
         const char *console_socket;
         bool no_pivot;
+        bool no_new_keyring;
         bool detach;
         bool keep;
         unsigned preserve_fds;
@@ -287,7 +288,8 @@ static int parse_create_args(const char *verb, const char *usage, int argc, char
                 case OPT_NO_PIVOT:
                         a->no_pivot = true;
                         break;
-                case OPT_NO_NEW_KEYRING: /* no session keyring is created anyway */
+                case OPT_NO_NEW_KEYRING:
+                        a->no_new_keyring = true;
                         break;
                 case OPT_PRESERVE_FDS:
                         errno = 0;
@@ -455,6 +457,7 @@ static int create_from_args(const GlobalOptions *g,
                 .rootfs = rootfs,
                 .pid_file = a->pid_file,
                 .no_pivot = a->no_pivot,
+                .no_new_keyring = a->no_new_keyring,
                 .preserve_fds = a->preserve_fds,
                 .console_socket_fd = console_fd,
                 .child_sigmask = child_sigmask,

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/keyctl.h>
 #include <unistd.h>
 
 #include "console.h"
@@ -200,6 +201,15 @@ child_exec_after_start(const ChildArgs *a, const char *exe, const char *created_
         _exit(127);
 }
 
+/* A session keyring of the container's own, named by its id, so that it does not share the caller's keys
+ * (opencontainers/runc:libcontainer/standard_init_linux.go does the same; best effort where the kernel
+ * has no keyrings). */
+static int join_session_keyring(const char *id) {
+        if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, id) < 0 && errno != ENOSYS)
+                return -errno;
+        return 0;
+}
+
 /* Whether the first process must stop between mounts and pivot_root for hooks: createRuntime and prestart
  * run in the runtime, createContainer in the container, and both get the state from the runtime. */
 static bool needs_hook_sync(const OciConfig *c) {
@@ -266,6 +276,11 @@ _noreturn_ static void child_main(const ChildArgs *a, bool new_user_ns) {
         if (r < 0)
                 child_fail_exec(a->sync_fd, r, c->process->args[0]);
 
+        if (!a->o->no_new_keyring) {
+                r = join_session_keyring(a->o->id);
+                if (r < 0)
+                        child_fail(a->sync_fd, r, "failed to join a new session keyring");
+        }
         r = process_apply_apparmor(c->process, &what);
         if (r == -EOPNOTSUPP)
                 child_fail(a->sync_fd,

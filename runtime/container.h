@@ -12,6 +12,7 @@ typedef struct ContainerOptions {
         const char *rootfs; /* absolute */
         const char *pid_file; /* NULL: none */
         bool no_pivot;
+        bool no_new_keyring; /* keep the caller's session keyring instead of one of the container's own */
         unsigned preserve_fds; /* fds 3..3+N-1 are passed to the container */
         int console_socket_fd; /* connected --console-socket, for process.terminal; else -EBADF */
         const sigset_t *child_sigmask; /* restored in the container's process; NULL: inherit ours */

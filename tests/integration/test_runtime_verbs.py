@@ -180,3 +180,34 @@ def test_hook_timeout_kills_it(rt):
     assert r.returncode == 1
     assert b"prestart hook '/bin/sleep' failed: Connection timed out" in r.stderr, r.stderr
     rt.assert_nothing_left()
+
+
+# -- session keyring, AppArmor ------------------------------------------------------------------------
+
+
+def keyrings_named(name):
+    """The keyrings /proc/keys shows under that description ("... keyring   NAME: empty")."""
+    with open("/proc/keys") as f:
+        return [line for line in f if f" keyring {name}: " in " ".join(line.split()) + " "]
+
+
+@pytest.mark.parametrize("own", [True, False], ids=["own-keyring", "no-new-keyring"])
+def test_container_gets_a_session_keyring_of_its_own(rt, own):
+    cid = "keyring-" + rt.marker[-8:] + ("-own" if own else "-no")
+    opts = () if own else ("--no-new-keyring",)
+    c = rt.create(cid, rt.bundle(rt.config(["sleep", "1000"])), *opts)
+    assert len(keyrings_named(cid)) == (1 if own else 0)
+    c.delete("--force")
+
+
+def test_apparmor_profile_without_apparmor_is_refused(rt):
+    if os.path.exists("/sys/module/apparmor/parameters/enabled"):
+        with open("/sys/module/apparmor/parameters/enabled") as f:
+            if f.read().strip() == "Y":
+                pytest.skip("AppArmor is enabled on this host")
+    config = rt.config(["true"])
+    config["process"]["apparmorProfile"] = "docker-default"
+    r = rt.tether("create", "--bundle", rt.bundle(config), "aa1")
+    assert r.returncode == 1
+    assert b"apparmorProfile 'docker-default' is set, but AppArmor is not enabled on this host" in r.stderr, r.stderr
+    rt.assert_nothing_left()
