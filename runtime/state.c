@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "json-util.h"
 #include "macro.h"
 #include "state.h"
 
@@ -32,12 +33,6 @@ ContainerStatus container_status_from_string(const char *s) {
                 if (strcmp(s, status_names[i]) == 0)
                         return (ContainerStatus) i;
         return _CONTAINER_STATUS_INVALID;
-}
-
-static void strv_free(char **l) {
-        for (char **p = l; p && *p; p++)
-                free(*p);
-        free(l);
 }
 
 ContainerState *container_state_free(ContainerState *s) {
