@@ -64,6 +64,7 @@ typedef struct CreateArgs {
         bool friendly;
         ArgList env, mounts, tmpfs, cap_add, cap_drop;
         char init_path[PATH_MAX];
+        const char *self_exe; /* where the tether binary was started from, or NULL */
 } CreateArgs;
 
 enum {
@@ -96,8 +97,9 @@ static int list_add(ArgList *l, char *item) {
         return 0;
 }
 
-/* tether-init for --init: $TETHER_INIT, else beside us (installed), else in the build tree. */
-static int find_tether_init(char *buf, size_t len) {
+/* tether-init for --init: $TETHER_INIT, else beside us (installed), else in the build tree. We run from
+ * a sealed copy of our binary (exe-seal.c): "beside us" is beside self_exe, where we were started. */
+static int find_tether_init(const char *self_exe, char *buf, size_t len) {
         static const char *const beside[] = {
                 "tether-init", "../init/static/tether-init", "../init/tether-init"};
         const char *env = getenv("TETHER_INIT");
@@ -106,9 +108,12 @@ static int find_tether_init(char *buf, size_t len) {
 
         if (env && *env)
                 return snprintf(buf, len, "%s", env) < (int) len && access(buf, X_OK) == 0 ? 0 : -ENOENT;
-        n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-        if (n < 0)
-                return -errno;
+        if (self_exe)
+                n = snprintf(self, sizeof(self), "%s", self_exe);
+        else
+                n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        if (n < 0 || (size_t) n >= sizeof(self))
+                return n < 0 ? -errno : -ENAMETOOLONG;
         self[n] = '\0';
         slash = strrchr(self, '/');
         if (slash)
@@ -188,7 +193,7 @@ static int parse_friendly_option(int c, CreateArgs *a) {
                 o->tty = true;
                 return 0;
         case OPT_INIT:
-                if (find_tether_init(a->init_path, sizeof(a->init_path)) < 0)
+                if (find_tether_init(a->self_exe, a->init_path, sizeof(a->init_path)) < 0)
                         return -ENOENT;
                 o->init_path = a->init_path;
                 return 0;
@@ -240,7 +245,8 @@ static int finish_friendly_lists(CreateArgs *a) {
         return 0;
 }
 
-static int parse_create_args(const char *verb, const char *usage, int argc, char **argv, CreateArgs *a) {
+static int parse_create_args(
+        const GlobalOptions *g, const char *verb, const char *usage, int argc, char **argv, CreateArgs *a) {
         static const struct option options[] = {
                 {"bundle", required_argument, NULL, 'b'},
                 {"pid-file", required_argument, NULL, OPT_PID_FILE},
@@ -270,7 +276,7 @@ static int parse_create_args(const char *verb, const char *usage, int argc, char
         char *end;
         int c, r;
 
-        *a = (CreateArgs){.bundle = "."};
+        *a = (CreateArgs){.bundle = ".", .self_exe = g->self_exe};
         optind = 0;
         int longindex = -1;
 
@@ -428,6 +434,9 @@ static int create_from_args(const GlobalOptions *g,
                                "invalid container id '%s': expected 1 to 128 of [A-Za-z0-9_.-], starting with a letter or digit",
                                a->id),
                        -EINVAL;
+        r = cli_check_preserve_fds(g, a->preserve_fds);
+        if (r < 0)
+                return r;
         r = a->friendly ? load_friendly_config(a, &config, &text, bundle, rootfs)
                         : load_bundle_config(a, &config, &text, bundle, rootfs);
         if (r < 0)
@@ -477,7 +486,7 @@ int verb_create(const GlobalOptions *g, int argc, char **argv) {
         pid_t pid;
         int r;
 
-        r = parse_create_args("create", CREATE_USAGE, argc, argv, &a);
+        r = parse_create_args(g, "create", CREATE_USAGE, argc, argv, &a);
         if (r != 0)
                 return r;
         return create_from_args(g, &a, NULL, -EBADF, &root_fd, &pid) < 0 ? 1 : 0;
@@ -555,7 +564,7 @@ int verb_run(const GlobalOptions *g, int argc, char **argv) {
         pid_t pid;
         int r, status, fds[2];
 
-        r = parse_create_args("run", RUN_USAGE, argc, argv, &a);
+        r = parse_create_args(g, "run", RUN_USAGE, argc, argv, &a);
         if (r != 0)
                 return r;
         /* Blocked from before the container exists until it is gone, so that a signal meant for it is
@@ -602,7 +611,7 @@ int verb_spec(const GlobalOptions *g, int argc, char **argv) {
         size_t len;
         int r;
 
-        r = parse_create_args("spec", SPEC_USAGE, argc, argv, &a);
+        r = parse_create_args(g, "spec", SPEC_USAGE, argc, argv, &a);
         if (r != 0)
                 return r;
         r = spec_build(&a.spec, &spec, &what);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -19,6 +20,7 @@
 #include "cli.h"
 #include "console.h"
 #include "container.h"
+#include "fd-util.h"
 #include "log.h"
 #include "macro.h"
 #include "oci-config.h"
@@ -321,6 +323,9 @@ exec_child(const OciConfig *c, bool user_ns, unsigned preserve_fds, int console_
         if (!p->no_new_privileges && (r = seccomp_filter_load(c->seccomp, &what)) < 0)
                 exec_child_fail(error_fd, r, "failed to load the seccomp filter for '%s'", what ?: "");
         r = process_setup(p, user_ns, &what);
+        if (r == -EXDEV)
+                exec_child_fail(
+                        error_fd, 0, "process.cwd '%s' lies outside the container's root, refusing", what);
         if (r < 0)
                 exec_child_fail(error_fd, r, "failed to apply '%s'", what);
         if (p->no_new_privileges && (r = seccomp_filter_load(c->seccomp, &what)) < 0)
@@ -356,11 +361,26 @@ spawn_in_container(const ExecArgs *a, const OciConfig *c, int pidfd, pid_t init_
         if (helper < 0)
                 return log_error_errno(errno, "exec failed");
         if (helper == 0) {
+                const int keep[] = {error_write, pid_write, console_fd, pidfd};
+                int r;
+
+                /* Before the container's namespaces: no fd of the host's goes along, and no process of
+                 * the container may open our /proc/PID/{fd,cwd,root,exe} (the process we clone inherits
+                 * both; execve makes the payload dumpable again). */
+                r = close_all_fds_except(3 + (int) a->preserve_fds, keep, ELEMENTSOF(keep));
+                if (r < 0)
+                        exec_child_fail(error_write, r, "failed to close the runtime's file descriptors");
+                if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+                        exec_child_fail(error_write, errno, "failed to make the process non-dumpable");
+                r = process_set_oom_score_adj(c->process, getpid());
+                if (r < 0)
+                        exec_child_fail(error_write, r, "failed to set process.oomScoreAdj");
                 if (flags != 0 && setns(pidfd, flags) < 0)
                         exec_child_fail(error_write,
                                         errno,
                                         "failed to join the namespaces of container '%s'",
                                         a->id);
+                pidfd = safe_close(pidfd);
                 pid = (pid_t) syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
                 if (pid == 0)
                         exec_child(c, flags & CLONE_NEWUSER, a->preserve_fds, console_fd, error_write);
@@ -399,6 +419,8 @@ int verb_exec(const GlobalOptions *g, int argc, char **argv) {
         if (r != 0)
                 goto finish;
         r = EXEC_FAILED;
+        if (cli_check_preserve_fds(g, a.preserve_fds) < 0)
+                goto finish;
         if (cli_open_container(g, a.id, &root_fd, &dir_fd) < 0)
                 goto finish;
         if (state_read(dir_fd, &s) < 0 || pidref_open(&s->init, &pidfd) < 0) {

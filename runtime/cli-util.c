@@ -44,3 +44,14 @@ int cli_open_container(const GlobalOptions *g, const char *id, int *ret_root_fd,
         *ret_dir_fd = TAKE_FD(dir_fd);
         return 0;
 }
+
+int cli_check_preserve_fds(const GlobalOptions *g, unsigned n) {
+        /* Beyond what the caller passed lie the runtime's own fds, such as its log or the state
+         * directory: never the container's. */
+        if (3 + (long) n > g->inherited_fds_end)
+                return log_error("--preserve-fds %u passes fd %d, which was not open when tether started",
+                                 n,
+                                 g->inherited_fds_end),
+                       -EBADF;
+        return 0;
+}

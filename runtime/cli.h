@@ -10,11 +10,14 @@ typedef struct GlobalOptions {
         bool log_json; /* --log-format json */
         bool debug; /* --debug */
         bool systemd_cgroup; /* --systemd-cgroup */
+        const char *self_exe; /* the path we were started from, before exe_seal() re-executed us */
+        int inherited_fds_end; /* fds 3..this-1 were open when we started: all --preserve-fds may pass */
 } GlobalOptions;
 
 typedef struct Verb {
         const char *name;
         int (*run)(const GlobalOptions *g, int argc, char **argv);
+        bool makes_processes; /* runs processes in containers: needs a sealed binary (exe-seal.h) */
         const char *summary;
 } Verb;
 
@@ -33,6 +36,10 @@ int verb_delete(const GlobalOptions *g, int argc, char **argv);
 
 /* Opens the state root and validates id; logs and returns -errno on failure. */
 int cli_open_container(const GlobalOptions *g, const char *id, int *ret_root_fd, int *ret_dir_fd);
+
+/* Checks that --preserve-fds N passes on only fds the caller gave us, never one of the runtime's own;
+ * logs and returns -EBADF if not. */
+int cli_check_preserve_fds(const GlobalOptions *g, unsigned n);
 
 /* Waits for pid, our child, forwarding our signals to it; returns its status (128+N after signal N). */
 int cli_wait_forwarding(pid_t pid);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -21,6 +22,7 @@
 
 #include "console.h"
 #include "container.h"
+#include "fd-util.h"
 #include "hooks.h"
 #include "macro.h"
 #include "pidfd-util.h"
@@ -161,8 +163,6 @@ typedef struct ChildArgs {
         const OciConfig *c;
         int sync_fd;
         int fifo_fd; /* O_PATH */
-        int state_dir_fd; /* locked: the lock goes with the open file, so the child must close its copy */
-        int parent_sync_fd; /* the runtime's end */
 } ChildArgs;
 
 _noreturn_ static void
@@ -219,15 +219,25 @@ static bool needs_hook_sync(const OciConfig *c) {
 
 _noreturn_ static void child_main(const ChildArgs *a, bool new_user_ns) {
         const OciConfig *c = a->c;
+        const int keep[] = {a->sync_fd, a->fifo_fd, a->o->console_socket_fd};
         const char *what = NULL;
         char exe[4096], *created_state = NULL;
         SyncMessage ready = {.type = SYNC_READY};
+        const OciNamespace *ns;
         int r;
 
         if (a->o->child_sigmask)
                 (void) sigprocmask(SIG_SETMASK, a->o->child_sigmask, NULL);
-        safe_close(a->state_dir_fd);
-        safe_close(a->parent_sync_fd);
+        /* First of all, before anything of the container's is resolved or run: keep no fd of the host's
+         * (the state directory's, the caller's, the runtime's), and let no other process open our
+         * /proc/PID/{fd,cwd,root,exe}, which still lead to the host until pivot_root and execve
+         * (opencontainers/runc:libcontainer/nsenter/nsexec.c makes runc init non-dumpable too). The
+         * kernel resets dumpability at the payload's execve. */
+        r = close_all_fds_except(3 + (int) a->o->preserve_fds, keep, ELEMENTSOF(keep));
+        if (r < 0)
+                child_fail(a->sync_fd, r, "failed to close the runtime's file descriptors");
+        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+                child_fail(a->sync_fd, errno, "failed to make the container's process non-dumpable");
         if (new_user_ns) {
                 /* Wait until the runtime has written our uid_map and gid_map. */
                 char go;
@@ -239,6 +249,10 @@ _noreturn_ static void child_main(const ChildArgs *a, bool new_user_ns) {
         r = join_namespaces(c, false, &what);
         if (r < 0)
                 child_fail(a->sync_fd, r, "failed to join namespace '%s'", what);
+        /* A mount namespace joined by path is someone else's: pivot a copy of it, never it. */
+        ns = oci_config_get_namespace(c, OCI_NAMESPACE_MOUNT);
+        if (ns && ns->path && unshare(CLONE_NEWNS) < 0)
+                child_fail(a->sync_fd, errno, "failed to make a mount namespace in '%s'", ns->path);
         r = process_set_names(c, &what);
         if (r < 0)
                 child_fail(a->sync_fd, r, "failed to set the %s", what);
@@ -296,6 +310,9 @@ _noreturn_ static void child_main(const ChildArgs *a, bool new_user_ns) {
         if (!c->process->no_new_privileges)
                 load_seccomp(a->sync_fd, c);
         r = process_setup(c->process, new_user_ns || oci_config_get_namespace(c, OCI_NAMESPACE_USER), &what);
+        if (r == -EXDEV)
+                child_fail(
+                        a->sync_fd, r, "process.cwd '%s' lies outside the container's root, refusing", what);
         if (r < 0)
                 child_fail(a->sync_fd, r, "failed to apply '%s'", what);
         if (c->process->no_new_privileges)
@@ -559,7 +576,6 @@ static pid_t clone_first_process(const ChildArgs *a, unsigned long flags, Contai
  * the sync socket, kept for the startContainer hooks' state, or -errno with reterr. */
 static int spawn_first_process(const ContainerOptions *o,
                                const OciConfig *c,
-                               int dir_fd,
                                int fifo_fd,
                                ContainerState *s,
                                ContainerError *reterr) {
@@ -578,14 +594,15 @@ static int spawn_first_process(const ContainerOptions *o,
                 .c = c,
                 .sync_fd = child_fd,
                 .fifo_fd = fifo_fd,
-                .state_dir_fd = dir_fd,
-                .parent_sync_fd = parent_fd,
         };
         pid = clone_first_process(&a, flags, reterr);
         if (pid < 0)
                 return pid;
         child_fd = safe_close(child_fd);
         s->init.pid = pid;
+        r = process_set_oom_score_adj(c->process, pid);
+        if (r < 0)
+                return set_error(reterr, r, "failed to set process.oomScoreAdj");
 
         if (flags & CLONE_NEWUSER) {
                 r = write_id_map(pid, "uid_map", c->uid_mappings, c->n_uid_mappings);
@@ -637,6 +654,13 @@ int container_create(
 
         if (!c->process)
                 return set_error(reterr, -EINVAL, "config.json has no 'process' to run");
+        /* Mounts and pivot_root in the caller's own mount namespace would change every other process's
+         * view of the host, and its root. runc refuses this config too. */
+        if (!oci_config_get_namespace(c, OCI_NAMESPACE_MOUNT))
+                return set_error(
+                        reterr,
+                        -EINVAL,
+                        "linux.namespaces has no 'mount' namespace: a container needs one of its own");
         s = state_new(o, c);
         if (!s)
                 return set_error(reterr, -ENOMEM, "failed to record the state");
@@ -656,7 +680,7 @@ int container_create(
                 set_error(reterr, r, "failed to create '%s'", EXEC_FIFO);
                 goto fail;
         }
-        r = sync_fd = spawn_first_process(o, c, dir_fd, fifo_fd, s, reterr);
+        r = sync_fd = spawn_first_process(o, c, fifo_fd, s, reterr);
         if (r < 0)
                 goto fail;
 

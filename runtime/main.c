@@ -7,20 +7,24 @@
 #include "cli.h"
 #include "commit.h"
 #include "config.h"
+#include "exe-seal.h"
+#include "fd-util.h"
 #include "log.h"
+#include "macro.h"
+#include "state.h"
 
 static const Verb verbs[] = {
-        {"create", verb_create, "create a container from a bundle, ready to start"},
-        {"delete", verb_delete, "delete a container and its state"},
-        {"exec", verb_exec, "run another process in a container"},
-        {"features", verb_features, "print the OCI features this runtime implements"},
-        {"kill", verb_kill, "send a signal to a container's process"},
-        {"list", verb_list, "list the containers"},
-        {"ps", verb_ps, "list a container's processes"},
-        {"run", verb_run, "create and start a container, and wait for it"},
-        {"spec", verb_spec, "write a config.json with secure defaults"},
-        {"start", verb_start, "start a created container's program"},
-        {"state", verb_state, "print a container's OCI state"},
+        {"create", verb_create, true, "create a container from a bundle, ready to start"},
+        {"delete", verb_delete, false, "delete a container and its state"},
+        {"exec", verb_exec, true, "run another process in a container"},
+        {"features", verb_features, false, "print the OCI features this runtime implements"},
+        {"kill", verb_kill, false, "send a signal to a container's process"},
+        {"list", verb_list, false, "list the containers"},
+        {"ps", verb_ps, false, "list a container's processes"},
+        {"run", verb_run, true, "create and start a container, and wait for it"},
+        {"spec", verb_spec, false, "write a config.json with secure defaults"},
+        {"start", verb_start, false, "start a created container's program"},
+        {"state", verb_state, false, "print a container's OCI state"},
 };
 
 static void print_help(FILE *f) {
@@ -62,8 +66,22 @@ static const struct option global_options[] = {
         {"help", no_argument, NULL, 'h'},
         {}};
 
+/* A container's processes start as clones of ours: before making any, make sure that what their
+ * /proc/self/exe leads to cannot be written (exe-seal.c). The state root is the overlay's scratch layer,
+ * as runc uses its state directory (it is made here if missing, as create would). */
+static int seal_self(GlobalOptions *g, char **argv) {
+        _cleanup_close_ int root_fd = -EBADF;
+        int r;
+
+        (void) state_root_open(g->root, &root_fd);
+        r = exe_seal(argv, root_fd >= 0 ? g->root : NULL, &g->self_exe);
+        if (r < 0)
+                return log_error_errno(r, "failed to re-execute from a sealed copy of the tether binary");
+        return 0;
+}
+
 int main(int argc, char *argv[]) {
-        GlobalOptions g = {.root = "/run/tether"};
+        GlobalOptions g = {.root = "/run/tether", .inherited_fds_end = first_unused_fd()};
         int c, r;
 
         opterr = 0;
@@ -115,6 +133,8 @@ int main(int argc, char *argv[]) {
 
         for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
                 if (strcmp(argv[optind], verbs[i].name) == 0) {
+                        if (verbs[i].makes_processes && seal_self(&g, argv) < 0)
+                                return 1;
                         r = verbs[i].run(&g, argc - optind, argv + optind);
                         log_close();
                         return r;

@@ -8,6 +8,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "macro.h"
@@ -91,20 +92,35 @@ static int switch_user(const OciUser *u, bool in_user_namespace) {
         return 0;
 }
 
+int process_set_oom_score_adj(const OciProcess *p, pid_t pid) {
+        char path[64], buf[32];
+
+        if (!p->has_oom_score_adj)
+                return 0;
+        snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int) pid);
+        snprintf(buf, sizeof(buf), "%d", p->oom_score_adj);
+        return write_file(path, buf);
+}
+
+/* The working directory must lie inside our root: the kernel's getcwd() says "(unreachable)" (or fails
+ * with ENOENT) for one outside it, such as a host directory reached through a leaked fd
+ * (CVE-2024-21626; opencontainers/runc:libcontainer/init_linux.go verifyCwd). A raw syscall, since
+ * glibc's wrapper may try to walk the path itself. */
+static int verify_cwd(void) {
+        char buf[4096];
+        long n = syscall(SYS_getcwd, buf, sizeof(buf));
+
+        if (n < 0)
+                return errno == ENOENT ? -EXDEV : -errno;
+        return buf[0] == '/' ? 0 : -EXDEV;
+}
+
 int process_setup(const OciProcess *p, bool in_user_namespace, const char **reterr_what) {
-        char buf[32];
         int r;
 
         r = apply_rlimits(p, reterr_what);
         if (r < 0)
                 return r;
-        if (p->has_oom_score_adj) {
-                *reterr_what = "process.oomScoreAdj";
-                snprintf(buf, sizeof(buf), "%d", p->oom_score_adj);
-                r = write_file("/proc/self/oom_score_adj", buf);
-                if (r < 0)
-                        return r;
-        }
         if (p->has_capabilities) {
                 *reterr_what = "process.capabilities.bounding";
                 r = drop_bounding_set(&p->capabilities);
@@ -131,6 +147,9 @@ int process_setup(const OciProcess *p, bool in_user_namespace, const char **rete
         *reterr_what = p->cwd;
         if (chdir(p->cwd) < 0)
                 return -errno;
+        r = verify_cwd();
+        if (r < 0)
+                return r;
         if (p->user.has_umask)
                 umask(p->user.umask);
         if (p->no_new_privileges) {

@@ -1,13 +1,19 @@
 #pragma once
 
+#include <sys/types.h>
+
 #include "oci-config.h"
 
 /* The container process's last steps before exec, after the mounts and before seccomp, in runc's order
- * (opencontainers/runc:libcontainer/init_linux.go finalizeNamespace): rlimits, oom_score_adj, the
- * bounding set, the user and groups (keeping capabilities across the uid change), the other capability
- * sets, the working directory and umask, no_new_privs. On failure returns -errno and names the failing
- * setting in *reterr_what. */
+ * (opencontainers/runc:libcontainer/init_linux.go finalizeNamespace): rlimits, the bounding set, the user
+ * and groups (keeping capabilities across the uid change), the other capability sets, the working
+ * directory and umask, no_new_privs. On failure returns -errno and names the failing setting in
+ * *reterr_what; -EXDEV when the working directory lies outside the process's root. */
 int process_setup(const OciProcess *p, bool in_user_namespace, const char **reterr_what);
+
+/* process.oomScoreAdj, written for pid by the runtime: the container's process is not dumpable, so in
+ * a user namespace its own /proc/self/oom_score_adj belongs to a root it does not map. */
+int process_set_oom_score_adj(const OciProcess *p, pid_t pid);
 
 /* Finds args[0] as execvp() would, but on the PATH of the container's environment (env), not ours.
  * Returns 0 and the path in buf, -ENOENT if not found, -EACCES if found but not executable. */

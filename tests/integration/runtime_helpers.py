@@ -231,6 +231,7 @@ class Tether:
         os.chmod(self.work, 0o755)
         self.root = os.path.join(self.work, "state")
         self.marker = "tether-test-" + uuid.uuid4().hex[:12]
+        self.binary = TETHER   # a test that attacks the binary itself runs a copy
         self.ids = []
         self._pidfds = []
         self._stdios = []
@@ -241,7 +242,7 @@ class Tether:
     # -- running tether ------------------------------------------------------------------------------
 
     def argv(self, *args):
-        return [TETHER, "--root", self.root] + [str(a) for a in args]
+        return [self.binary, "--root", self.root] + [str(a) for a in args]
 
     def tether(self, *args, timeout=TIMEOUT):
         """Runs a verb that leaves no process behind (state, list, kill, delete, start, or a foreground
