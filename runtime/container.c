@@ -23,6 +23,7 @@
 #include "container.h"
 #include "hooks.h"
 #include "macro.h"
+#include "network.h"
 #include "pidfd-util.h"
 #include "pidref.h"
 #include "process.h"
@@ -239,6 +240,9 @@ _noreturn_ static void child_main(const ChildArgs *a, bool new_user_ns) {
         r = join_namespaces(c, false, &what);
         if (r < 0)
                 child_fail(a->sync_fd, r, "failed to join namespace '%s'", what);
+        r = network_setup_loopback(c);
+        if (r < 0)
+                child_fail(a->sync_fd, r, "failed to bring up the loopback interface 'lo'");
         r = process_set_names(c, &what);
         if (r < 0)
                 child_fail(a->sync_fd, r, "failed to set the %s", what);
