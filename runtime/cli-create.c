@@ -415,6 +415,7 @@ static int create_from_args(const GlobalOptions *g,
                             int *ret_root_fd,
                             pid_t *ret_pid) {
         _cleanup_(oci_config_freep) OciConfig *config = NULL;
+        _cleanup_(process_env_freep) ProcessEnv *env = NULL;
         _cleanup_close_ int root_fd = -EBADF, console_fd = -EBADF;
         _cleanup_free_ char *text = NULL;
         char bundle[PATH_MAX], rootfs[PATH_MAX];
@@ -448,6 +449,9 @@ static int create_from_args(const GlobalOptions *g,
                                 console_fd, "failed to connect to console socket '%s'", a->console_socket);
         }
 
+        r = process_env_new(config->process->env, 0, &env);
+        if (r < 0)
+                return log_error_errno(r, "failed to build the process's environment");
         r = state_root_open(g->root, &root_fd);
         if (r < 0)
                 return log_error_errno(r, "failed to open state directory '%s'", g->root);
@@ -459,6 +463,7 @@ static int create_from_args(const GlobalOptions *g,
                 .no_pivot = a->no_pivot,
                 .no_new_keyring = a->no_new_keyring,
                 .preserve_fds = a->preserve_fds,
+                .env = env,
                 .console_socket_fd = console_fd,
                 .child_sigmask = child_sigmask,
                 .config_json = text,

@@ -24,6 +24,7 @@
 #include "oci-config.h"
 #include "pidfd-util.h"
 #include "process.h"
+#include "process-env.h"
 #include "seccomp-filter.h"
 #include "state.h"
 
@@ -407,6 +408,10 @@ int verb_exec(const GlobalOptions *g, int argc, char **argv) {
         }
         if (load_exec_config(dir_fd, &a, &c) < 0)
                 goto finish;
+        if (process_env_set_home_of(c->process, s->init.pid, pidfd) < 0) {
+                log_error("exec failed: container '%s' is not running", a.id);
+                goto finish;
+        }
         /* Let others use the container while this process runs; and open the pid file while its path is
          * still ours to resolve, before we enter the container's mount namespace. */
         dir_fd = safe_close(dir_fd);

@@ -193,7 +193,7 @@ child_exec_after_start(const ChildArgs *a, const char *exe, const char *created_
 
         /* Everything above the preserved fds is closed on exec (containers/crun:src/libcrun/utils.c). */
         (void) syscall(SYS_close_range, 3 + a->o->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
-        execve(exe, a->c->process->args, a->c->process->env ?: (char *[]){NULL});
+        execve(exe, a->c->process->args, process_env_get(a->o->env, a->c->process->env));
         dprintf(STDERR_FILENO,
                 "tether: container '%s': failed to execute '%s': %s\n",
                 a->o->id,
@@ -274,6 +274,8 @@ _noreturn_ static void child_main(const ChildArgs *a, bool new_user_ns) {
         r = rootfs_finish(c, &what);
         if (r < 0)
                 child_fail(a->sync_fd, r, "failed to set up the rootfs at '%s'", what);
+        if (a->o->env)
+                process_env_finish(a->o->env, c->process->user.uid);
         if (access("/proc/self/fd", F_OK) < 0)
                 child_fail(a->sync_fd, ENOENT, "the container has no /proc mount, which 'start' needs");
         r = process_find_executable(c->process, exe, sizeof(exe));

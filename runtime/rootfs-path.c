@@ -87,3 +87,9 @@ int rootfs_open_in_root(int root_fd, const char *path, bool create, bool want_di
         }
         return openat2_in_root(root_fd, rel, O_PATH);
 }
+
+int rootfs_open_file_in_root(int root_fd, const char *path, int flags) {
+        while (*path == '/')
+                path++;
+        return openat2_in_root(root_fd, path, flags);
+}

@@ -23,3 +23,7 @@ int rootfs_finish(const OciConfig *config, const char **reterr_what);
  * components are created as directories, and the last one as a directory or, if !want_dir, an empty
  * file. Returns an O_PATH fd, or -errno. */
 int rootfs_open_in_root(int root_fd, const char *path, bool create, bool want_dir);
+
+/* Opens path inside root_fd as rootfs_open_in_root() resolves it (no symlink leads out, no magic link is
+ * followed), with open flags (O_CLOEXEC is added), creating nothing. Returns an fd or -errno. */
+int rootfs_open_file_in_root(int root_fd, const char *path, int flags);
