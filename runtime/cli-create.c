@@ -407,6 +407,27 @@ load_bundle_config(const CreateArgs *a, OciConfig **ret, char **ret_text, char *
         return 0;
 }
 
+/* systemd's socket activation (sd_listen_fds(3)): the LISTEN_FDS fds from 3 on are ours when LISTEN_PID is
+ * our pid. runc passes them on ahead of --preserve-fds's, with LISTEN_FDS and LISTEN_PID for the container
+ * (opencontainers/runc:utils_linux.go, docs/terminals.md); LISTEN_PID then is the container's process's pid
+ * as it sees itself (runc writes 1, the same in a PID namespace). Returns their number, 0 if none. */
+static unsigned listen_fds_for_us(void) {
+        const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+        unsigned long p, n;
+        char *end;
+
+        if (!pid || !fds)
+                return 0;
+        errno = 0;
+        p = strtoul(pid, &end, 10);
+        if (errno || end == pid || *end || p != (unsigned long) getpid())
+                return 0;
+        n = strtoul(fds, &end, 10);
+        if (errno || end == fds || *end || *fds == '-' || n > 1024)
+                return 0;
+        return (unsigned) n;
+}
+
 /* Validates the id, reads the config and creates the container: our child, waiting for start. */
 static int create_from_args(const GlobalOptions *g,
                             const CreateArgs *a,
@@ -421,6 +442,7 @@ static int create_from_args(const GlobalOptions *g,
         char bundle[PATH_MAX], rootfs[PATH_MAX];
         ContainerError error = {};
         ContainerOptions o;
+        unsigned listen_fds;
         int r;
 
         /* The id first: a bad one is refused before any file is read or written. */
@@ -449,7 +471,8 @@ static int create_from_args(const GlobalOptions *g,
                                 console_fd, "failed to connect to console socket '%s'", a->console_socket);
         }
 
-        r = process_env_new(config->process->env, 0, &env);
+        listen_fds = listen_fds_for_us();
+        r = process_env_new(config->process->env, listen_fds, &env);
         if (r < 0)
                 return log_error_errno(r, "failed to build the process's environment");
         r = state_root_open(g->root, &root_fd);
@@ -462,7 +485,7 @@ static int create_from_args(const GlobalOptions *g,
                 .pid_file = a->pid_file,
                 .no_pivot = a->no_pivot,
                 .no_new_keyring = a->no_new_keyring,
-                .preserve_fds = a->preserve_fds,
+                .preserve_fds = listen_fds + a->preserve_fds,
                 .env = env,
                 .console_socket_fd = console_fd,
                 .child_sigmask = child_sigmask,

@@ -2,6 +2,8 @@
 each test names what runc or crun does that tether must do too."""
 
 import os
+import socket
+import subprocess
 
 import pytest
 
@@ -118,3 +120,68 @@ def test_home_in_exec(rt, passwd_rootfs):
     assert env_of(r.stdout.decode()) == ["HOME=/x"]
     ct.stdio.write("\n")
     ct.wait_exit()
+
+
+# -- 3. socket activation: LISTEN_FDS --------------------------------------------------------------------
+
+
+def run_activated(rt, config, fds, listen_env, *opts):
+    """`tether run` of config as systemd starts a socket-activated unit: fds at 3, 4, ... and listen_env
+    (LISTEN_PID=$$ is tether's own pid: the shell execs it). Returns (returncode, stdout)."""
+    stdio = rt.stdio()
+
+    def place_fds():
+        dups = [os.dup(s.fileno()) for s in fds]
+        for i, fd in enumerate(dups):
+            os.dup2(fd, 3 + i)
+
+    script = f'{listen_env} exec "$@"'
+    argv = ["/bin/sh", "-c", script, "sh"] + rt.argv("run", "--bundle", rt.bundle(config), *opts, "act")
+    rt._track("act")
+    p = subprocess.Popen(argv, pass_fds=list(range(3, 3 + len(fds))), preexec_fn=place_fds,
+                         **stdio.popen_kwargs())
+    stdio.close_child_ends()
+    rt._popens.append(p)
+    out, err = stdio.finish()
+    return p.wait(runtime_helpers.TIMEOUT), out, err
+
+
+FD_REPORT = ('echo "LISTEN_FDS=$LISTEN_FDS LISTEN_PID=$LISTEN_PID self=$$";'
+             'for fd in 3 4 5; do echo "$fd $(readlink /proc/self/fd/$fd)"; done')
+
+
+def socket_inode(s):
+    return f"socket:[{os.fstat(s.fileno()).st_ino}]"
+
+
+def test_listen_fds_passed_with_listen_pid_of_container(rt):
+    """runc (utils_linux.go, docs/terminals.md): when LISTEN_PID is the runtime's own pid, the LISTEN_FDS
+    fds from 3 go to the container ahead of --preserve-fds's, with LISTEN_FDS and LISTEN_PID set for it."""
+    socks = [socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) for _ in range(3)]
+    try:
+        c = rt.config(rt.sh(FD_REPORT))
+        c["process"]["env"] = ["PATH=/bin", "LISTEN_FDS=9", "LISTEN_PID=9"]   # ours replace these
+        rc, out, err = run_activated(rt, c, socks, "LISTEN_FDS=2 LISTEN_PID=$$", "--preserve-fds", "1")
+        assert rc == 0, err
+        lines = out.splitlines()
+        assert lines[0] == "LISTEN_FDS=2 LISTEN_PID=1 self=1"
+        assert lines[1:] == [f"{i + 3} {socket_inode(s)}" for i, s in enumerate(socks)]
+    finally:
+        for s in socks:
+            s.close()
+
+
+def test_listen_fds_for_another_pid_are_not_passed(rt):
+    """LISTEN_PID names someone else (the shell's parent): the fds are not ours to pass on, as in runc."""
+    socks = [socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)]
+    try:
+        c = rt.config(rt.sh(FD_REPORT))
+        c["process"]["env"] = ["PATH=/bin"]
+        rc, out, err = run_activated(rt, c, socks, "LISTEN_FDS=1 LISTEN_PID=$PPID")
+        assert rc == 0, err
+        lines = out.splitlines()
+        assert lines[0] == "LISTEN_FDS= LISTEN_PID= self=1"
+        assert lines[1] == "3 "
+    finally:
+        for s in socks:
+            s.close()
