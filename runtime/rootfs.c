@@ -334,9 +334,28 @@ int rootfs_enter(const char *rootfs, bool no_pivot_root, const char **reterr_wha
         return no_pivot_root ? no_pivot(rootfs) : pivot(rootfs);
 }
 
+/* A missing process.cwd is created, 0755, as opencontainers/runc:libcontainer/rootfs_linux.go
+ * prepareRootfs does after pivot_root; resolved inside the root, so that no symlink of the image makes us
+ * create anything elsewhere. Before the root goes read-only. */
+static int make_cwd(const OciConfig *c, const char **reterr_what) {
+        _cleanup_close_ int root_fd = -EBADF, fd = -EBADF;
+
+        if (!c->process)
+                return 0;
+        *reterr_what = c->process->cwd;
+        root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root_fd < 0)
+                return -errno;
+        fd = rootfs_open_in_root(root_fd, c->process->cwd, true, true);
+        return fd < 0 ? fd : 0;
+}
+
 int rootfs_finish(const OciConfig *c, const char **reterr_what) {
         int r;
 
+        r = make_cwd(c, reterr_what);
+        if (r < 0)
+                return r;
         r = mask_and_protect(c, reterr_what);
         if (r < 0)
                 return r;

@@ -13,9 +13,9 @@ int rootfs_prepare(const OciConfig *config, const char *rootfs, const char **ret
 /* rootfs_enter(): pivot_root into rootfs (chroot with no_pivot). */
 int rootfs_enter(const char *rootfs, bool no_pivot, const char **reterr_what);
 
-/* rootfs_finish(): masked and read-only paths, a read-only root. Called after the sysctls are written:
- * readonlyPaths usually holds /proc/sys (opencontainers/runc:libcontainer/standard_init_linux.go writes
- * them first too). */
+/* rootfs_finish(): a missing process.cwd, masked and read-only paths, a read-only root. Called after the
+ * sysctls are written: readonlyPaths usually holds /proc/sys
+ * (opencontainers/runc:libcontainer/standard_init_linux.go writes them first too). */
 int rootfs_finish(const OciConfig *config, const char **reterr_what);
 
 /* Opens path inside the directory root_fd, resolving every symlink as if root_fd were "/" (openat2

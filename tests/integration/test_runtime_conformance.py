@@ -185,3 +185,30 @@ def test_listen_fds_for_another_pid_are_not_passed(rt):
     finally:
         for s in socks:
             s.close()
+
+
+# -- 4. a missing process.cwd is created, inside the rootfs ----------------------------------------------
+
+
+def test_missing_cwd_is_created(rt):
+    """runc (libcontainer/rootfs_linux.go prepareRootfs) creates process.cwd after pivot_root, 0755."""
+    c = rt.config(rt.sh("pwd; stat -c %a ."))
+    c["mounts"].append({"destination": "/tmp", "type": "tmpfs", "source": "tmpfs"})
+    c["process"]["cwd"] = "/tmp/new/deeper"
+    assert run_ok(rt, c).split() == ["/tmp/new/deeper", "755"]
+
+
+def test_missing_cwd_through_symlink_stays_in_rootfs(rt):
+    """The attack: cwd through a symlink to an absolute path that exists on the host (/etc) must create the
+    directory under the container's /etc, never the host's."""
+    name = "tether-cwd-" + rt.marker
+    c = rt.config(rt.sh("pwd; ls -d /etc/" + name))
+    for d in ("/mnt", "/etc"):
+        c["mounts"].append({"destination": d, "type": "tmpfs", "source": "tmpfs", "options": ["mode=755"]})
+    link = f"ln -s /etc {rt.rootfs}/mnt/link"
+    c["hooks"] = {"createContainer": [{"path": "/bin/sh", "args": ["sh", "-c", link]}]}
+    c["process"]["cwd"] = f"/mnt/link/{name}"
+    try:
+        assert run_ok(rt, c).split() == [f"/etc/{name}", f"/etc/{name}"]   # getcwd(): the link resolved
+    finally:
+        assert not os.path.exists(f"/etc/{name}"), "created on the host"
