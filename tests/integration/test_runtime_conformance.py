@@ -1,6 +1,7 @@
 """Where runc and crun agree and a payload relies on it (issue 8, "conformance gaps against crun and runc"):
 each test names what runc or crun does that tether must do too."""
 
+import json
 import os
 import socket
 import subprocess
@@ -212,3 +213,35 @@ def test_missing_cwd_through_symlink_stays_in_rootfs(rt):
         assert run_ok(rt, c).split() == [f"/etc/{name}", f"/etc/{name}"]   # getcwd(): the link resolved
     finally:
         assert not os.path.exists(f"/etc/{name}"), "created on the host"
+
+
+# -- 5. exec's noNewPrivileges -----------------------------------------------------------------------------
+
+
+def nnp(r):
+    assert r.returncode == 0, r.stderr
+    return r.stdout.decode().split()[-1]
+
+
+def test_exec_no_new_privs_as_runc(rt):
+    """runc exec (exec.go getProcess, utils_linux.go newProcess): the process is config.json's, so its
+    noNewPrivileges holds unless --no-new-privs[=BOOL] is given, which sets it either way; a --process FILE
+    is taken as it is, its noNewPrivileges absent meaning false, and the flag ignored."""
+    c = rt.config(rt.sh("echo ready; read x"))
+    c["process"]["noNewPrivileges"] = True
+    ct = rt.create("nnp", rt.bundle(c))
+    ct.start()
+    ct.stdio.wait_line("ready")
+    show = ["grep", "NoNewPrivs", "/proc/self/status"]
+    assert nnp(rt.tether("exec", "nnp", *show)) == "1"
+    assert nnp(rt.tether("exec", "--no-new-privs=false", "nnp", *show)) == "0"
+    assert nnp(rt.tether("exec", "--no-new-privs=true", "nnp", *show)) == "1"
+    process = os.path.join(rt.work, "process.json")
+    with open(process, "w") as f:
+        json.dump({"args": show, "cwd": "/", "user": {"uid": 0, "gid": 0}}, f)
+    assert nnp(rt.tether("exec", "--process", process, "nnp")) == "0"
+    assert nnp(rt.tether("exec", "--process", process, "--no-new-privs", "nnp")) == "0"
+    r = rt.tether("exec", "--no-new-privs=maybe", "nnp", *show)
+    assert r.returncode == 2 and b"--no-new-privs" in r.stderr, r.stderr
+    ct.stdio.write("\n")
+    ct.wait_exit()
