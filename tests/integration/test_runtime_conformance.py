@@ -245,3 +245,27 @@ def test_exec_no_new_privs_as_runc(rt):
     assert r.returncode == 2 and b"--no-new-privs" in r.stderr, r.stderr
     ct.stdio.write("\n")
     ct.wait_exit()
+
+
+# -- 6. a hook without env inherits the runtime's environment -----------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["prestart", "createRuntime", "createContainer", "poststart", "poststop"])
+def test_hook_without_env_inherits_runtimes(rt, kind):
+    """crun (src/libcrun/container.c: env = environ unless the hook has one) and runc (configs.Command.Run:
+    exec.Cmd with a nil Env) give such a hook the runtime's environment; one with env gets just that."""
+    out = os.path.join(rt.work, "hook-env")
+    c = rt.config(["true"])
+    c["hooks"] = {kind: [
+        {"path": "/bin/sh", "args": ["sh", "-c", f"env > {out}"]},
+        {"path": "/bin/sh", "args": ["sh", "-c", f"env > {out}.own"], "env": ["OWN=1"]},
+    ]}
+    env = dict(os.environ, TETHER_CONFORM_HOOK="inherited")
+    r = subprocess.run(rt.argv("run", "--bundle", rt.bundle(c), "hk"), input=b"", capture_output=True,
+                       env=env, timeout=runtime_helpers.TIMEOUT)
+    rt._track("hk")
+    assert r.returncode == 0, r.stderr
+    with open(out) as f:
+        assert "TETHER_CONFORM_HOOK=inherited" in f.read().splitlines()
+    with open(out + ".own") as f:
+        assert "TETHER_CONFORM_HOOK=inherited" not in f.read()
