@@ -301,6 +301,30 @@ static int mask_and_protect(const OciConfig *c, const char **reterr_what) {
         return 0;
 }
 
+/* The mount that holds rootfs is made private, or a slave for a slave root, before rootfs is bound onto
+ * itself: pivot_root() refuses a shared parent, and a bind under a shared mount would propagate to the
+ * host's namespace (opencontainers/runc:libcontainer/rootfs_linux.go rootfsParentMountPropagation). mount()
+ * says EINVAL where path is no mount point: then its parent directory is tried, up to "/". */
+static int make_rootfs_parent_unshared(const char *rootfs, MountPropagation root_propagation) {
+        unsigned long flags = root_propagation == MOUNT_PROPAGATION_SLAVE ? MS_SLAVE : MS_PRIVATE;
+        char path[4096];
+
+        if (snprintf(path, sizeof(path), "%s", rootfs) >= (int) sizeof(path))
+                return -ENAMETOOLONG;
+        for (;;) {
+                char *slash;
+
+                if (mount(NULL, path, NULL, flags, NULL) == 0)
+                        return 0;
+                if (errno != EINVAL || strcmp(path, "/") == 0)
+                        return -errno;
+                slash = strrchr(path, '/');
+                if (!slash)
+                        return -EINVAL;
+                slash[slash == path ? 1 : 0] = '\0';
+        }
+}
+
 int rootfs_prepare(const OciConfig *c, const char *rootfs, const char **reterr_what) {
         _cleanup_close_ int root_fd = -EBADF;
         unsigned long propagation = MS_SLAVE | MS_REC; /* runc's default */
@@ -312,8 +336,11 @@ int rootfs_prepare(const OciConfig *c, const char *rootfs, const char **reterr_w
         *reterr_what = "/";
         if (mount(NULL, "/", NULL, propagation, NULL) < 0)
                 return -errno;
-        /* pivot_root needs the new root to be a mount point. */
         *reterr_what = rootfs;
+        r = make_rootfs_parent_unshared(rootfs, c->rootfs_propagation);
+        if (r < 0)
+                return r;
+        /* pivot_root needs the new root to be a mount point. */
         if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
                 return -errno;
         root_fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -350,9 +377,29 @@ static int make_cwd(const OciConfig *c, const char **reterr_what) {
         return fd < 0 ? fd : 0;
 }
 
+/* A shared or unbindable root is made so only now, after pivot_root, which refuses a shared root, and on
+ * the container's own root, so that the host's stays as it is (opencontainers/runc:
+ * libcontainer/rootfs_linux.go prepareRootfs). Private and slave were applied before. */
+static int apply_root_propagation(const OciConfig *c, const char **reterr_what) {
+        if (c->rootfs_propagation != MOUNT_PROPAGATION_SHARED &&
+            c->rootfs_propagation != MOUNT_PROPAGATION_UNBINDABLE)
+                return 0;
+        *reterr_what = "/";
+        if (mount(NULL,
+                  "/",
+                  NULL,
+                  mount_propagation_to_flags(c->rootfs_propagation, c->rootfs_propagation_recursive),
+                  NULL) < 0)
+                return -errno;
+        return 0;
+}
+
 int rootfs_finish(const OciConfig *c, const char **reterr_what) {
         int r;
 
+        r = apply_root_propagation(c, reterr_what);
+        if (r < 0)
+                return r;
         r = make_cwd(c, reterr_what);
         if (r < 0)
                 return r;

@@ -269,3 +269,48 @@ def test_hook_without_env_inherits_runtimes(rt, kind):
         assert "TETHER_CONFORM_HOOK=inherited" in f.read().splitlines()
     with open(out + ".own") as f:
         assert "TETHER_CONFORM_HOOK=inherited" not in f.read()
+
+
+# -- 7. linux.rootfsPropagation ---------------------------------------------------------------------------
+
+
+def root_propagation(mountinfo):
+    """The optional fields of the container's root in its mountinfo: shared:N, master:N, unbindable."""
+    for line in mountinfo.splitlines():
+        fields = line.split()
+        if fields[4] == "/":
+            tags = fields[6:fields.index("-")]
+            return {t.split(":")[0] for t in tags}
+    raise AssertionError(f"no / in\n{mountinfo}")
+
+
+@pytest.fixture
+def shared_rootfs(rt):
+    """The rootfs bound at a shared mount point of this test's own, as on a systemd host (this one's / is
+    private): there a slave root has a master, and a leak of the container's mounts to the host would show."""
+    path = os.path.join(rt.work, "shared-root")
+    os.mkdir(path)
+    subprocess.run(["mount", "--bind", rt.rootfs, path], check=True)
+    try:
+        subprocess.run(["mount", "--make-shared", path], check=True)
+        yield path
+    finally:
+        subprocess.run(["umount", "-R", path], check=True)   # -R: what a leak put below it, too
+
+
+def mounts_under(path):
+    with open("/proc/self/mountinfo") as f:
+        return [line.split()[4] for line in f if line.split()[4].startswith(path)]
+
+
+@pytest.mark.parametrize("propagation,tags", [
+    ("shared", {"shared"}), ("rshared", {"shared"}), ("slave", {"master"}), ("rslave", {"master"}),
+    ("private", set()), ("rprivate", set()), ("unbindable", {"unbindable"}), ("runbindable", {"unbindable"}),
+])
+def test_rootfs_propagation(rt, shared_rootfs, propagation, tags):
+    """runc (libcontainer/rootfs_linux.go prepareRoot, then after pivot_root for shared and unbindable)
+    gives the container's root the propagation asked for; no mount of the container reaches the host."""
+    c = rt.config(["cat", "/proc/self/mountinfo"], root={"path": shared_rootfs})
+    c["linux"]["rootfsPropagation"] = propagation
+    assert root_propagation(run_ok(rt, c)) == tags
+    assert mounts_under(shared_rootfs) == [shared_rootfs]
