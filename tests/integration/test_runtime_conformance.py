@@ -3,6 +3,7 @@ each test names what runc or crun does that tether must do too."""
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 
@@ -314,3 +315,47 @@ def test_rootfs_propagation(rt, shared_rootfs, propagation, tags):
     c["linux"]["rootfsPropagation"] = propagation
     assert root_propagation(run_ok(rt, c)) == tags
     assert mounts_under(shared_rootfs) == [shared_rootfs]
+
+
+# -- 8. a mount destination through a dangling symlink ------------------------------------------------------
+
+
+def own_rootfs(rt, name="own-root"):
+    """A rootfs of this test's own, to hold what the shared one must not: /bin/busybox (static) only."""
+    root = os.path.join(rt.work, name)
+    os.makedirs(os.path.join(root, "bin"))
+    shutil.copy2(runtime_helpers.BUSYBOX, os.path.join(root, "bin", "busybox"))
+    for d in ("proc", "dev", "mnt"):
+        os.mkdir(os.path.join(root, d))
+    return root
+
+
+def busybox_sh(rt, script):
+    return ["/bin/busybox", "sh", "-c", "PATH=/bin; busybox --install -s /bin 2>/dev/null; " + script,
+            rt.marker]
+
+
+def test_mount_destination_through_dangling_symlink(rt):
+    """A destination whose symlink points nowhere yet is created where the link points, resolved inside the
+    rootfs, as openat2 RESOLVE_IN_ROOT resolves it: absolute links from the rootfs, relative ones from the
+    link's directory; a link to a host path (that exists on the host) gets it made inside the rootfs."""
+    root = own_rootfs(rt)
+    outside = os.path.join(rt.work, "outside")       # exists on the host, not in the rootfs
+    os.mkdir(outside)
+    os.symlink("/data/deep", os.path.join(root, "mnt", "abs"))
+    os.symlink("../rel-target/x", os.path.join(root, "mnt", "rel"))
+    os.symlink(outside + "/sub", os.path.join(root, "mnt", "escape"))
+    os.symlink("/data/file", os.path.join(root, "mnt", "file"))
+    src = os.path.join(rt.work, "bound-file")
+    with open(src, "w") as f:
+        f.write("bound\n")
+    c = rt.config(busybox_sh(rt, "for d in /data/deep /rel-target/x " + outside + "/sub; do "
+                                  "grep -q \" $d tmpfs \" /proc/self/mounts && echo $d; done; cat /data/file"),
+                  root={"path": root})
+    c["process"]["env"] = ["PATH=/bin"]
+    for d in ("/mnt/abs", "/mnt/rel", "/mnt/escape"):
+        c["mounts"].append({"destination": d, "type": "tmpfs", "source": "tmpfs"})
+    c["mounts"].append({"destination": "/mnt/file", "type": "bind", "source": src, "options": ["bind"]})
+    assert run_ok(rt, c).split() == ["/data/deep", "/rel-target/x", outside + "/sub", "bound"]
+    assert os.listdir(outside) == []
+    assert os.path.isdir(os.path.join(root, outside.lstrip("/"), "sub"))
