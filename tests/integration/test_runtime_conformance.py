@@ -359,3 +359,48 @@ def test_mount_destination_through_dangling_symlink(rt):
     assert run_ok(rt, c).split() == ["/data/deep", "/rel-target/x", outside + "/sub", "bound"]
     assert os.listdir(outside) == []
     assert os.path.isdir(os.path.join(root, outside.lstrip("/"), "sub"))
+
+
+# -- 9. no /proc, /sys or /sys/fs/cgroup mount ---------------------------------------------------------------
+
+
+DOCKER_MASKED = ["/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/scsi", "/sys/firmware",
+                 "/sys/devices/virtual/powercap"]
+DOCKER_READONLY = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
+
+
+def test_no_proc_mount(rt):
+    """runc and crun run a config that mounts no /proc (nor /sys, /sys/fs/cgroup); masked and read-only
+    paths it lacks are skipped. The container sees its image's empty /proc."""
+    c = rt.config(rt.sh("ls -A /proc /sys; echo done"))
+    c["mounts"] = [m for m in c["mounts"] if m["destination"] != "/proc"]
+    c["linux"]["maskedPaths"] = DOCKER_MASKED
+    c["linux"]["readonlyPaths"] = DOCKER_READONLY
+    assert run_ok(rt, c).split() == ["/proc:", "/sys:", "done"]
+
+
+def test_no_proc_mount_create_start(rt):
+    """The same through create and start: the first process waits for start without /proc."""
+    c = rt.config(rt.sh("echo started"))
+    c["mounts"] = [m for m in c["mounts"] if m["destination"] != "/proc"]
+    ct = rt.create("noproc", rt.bundle(c))
+    assert ct.status() == "created"
+    ct.start()
+    ct.stdio.wait_line("started")
+    ct.wait_exit()
+
+
+def test_first_process_holds_no_host_fd(rt):
+    """Only stdio reaches the program: no exec fifo, no state directory, no socket of the runtime."""
+    out = run_ok(rt, rt.config(["ls", "/proc/self/fd"]))
+    assert sorted(int(fd) for fd in out.split()) == [0, 1, 2, 3], out   # 3: ls's own /proc/self/fd
+
+
+def test_start_of_dead_created_container(rt):
+    """A created container whose process died is reported, not started."""
+    ct = rt.create("dead", rt.bundle(rt.config(["true"])))
+    os.kill(ct.pid, 9)
+    ct.wait_exit()
+    r = rt.tether("start", "dead")
+    assert r.returncode == 1
+    assert b"exited before it started" in r.stderr or b"is stopped" in r.stderr, r.stderr
