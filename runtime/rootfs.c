@@ -174,8 +174,12 @@ static int mount_one(int root_fd, const OciMount *m) {
         return apply_recursive_attributes(m, fd);
 }
 
-/* Creates a device node, or, where mknod is not allowed (a user namespace), binds the host's. */
-static int make_device(int root_fd, const char *path, mode_t mode, dev_t dev, uid_t uid, gid_t gid) {
+/* Creates a device node, or, in a user namespace (bind), where mknod is not allowed, binds the host's node
+ * at the same path, as opencontainers/runc:libcontainer/rootfs_linux.go createDeviceNode does; EPERM
+ * elsewhere (a runtime itself in a user namespace) falls back to the bind too. A node that exists already
+ * is left as it is (runc ignores EEXIST): never unlinked, whatever it is. */
+static int
+make_device(int root_fd, const char *path, mode_t mode, dev_t dev, uid_t uid, gid_t gid, bool bind) {
         _cleanup_close_ int dir_fd = -EBADF, fd = -EBADF;
         const char *name = strrchr(path, '/') + 1;
         char parent[4096], target[64];
@@ -188,15 +192,16 @@ static int make_device(int root_fd, const char *path, mode_t mode, dev_t dev, ui
         fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        (void) unlinkat(fd, name, 0);
         /* mknodat() applies the umask (022 would make /dev/null 0644): set the mode asked for, after the
          * chown, which may clear set-id bits (runc clears its umask for the same reason). */
-        if (mknodat(fd, name, mode, dev) == 0)
+        if (!bind && mknodat(fd, name, mode, dev) == 0)
                 return fchownat(fd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 ||
                                        fchmodat(fd, name, mode & 07777, 0) < 0
                                ? -errno
                                : 0;
-        if (errno != EPERM)
+        if (!bind && errno == EEXIST)
+                return 0;
+        if (!bind && errno != EPERM)
                 return -errno;
         safe_close(fd);
         fd = rootfs_open_in_root(root_fd, path, true, false);
@@ -207,13 +212,14 @@ static int make_device(int root_fd, const char *path, mode_t mode, dev_t dev, ui
 
 static int setup_dev(int root_fd, const OciConfig *c, const char **reterr_what) {
         _cleanup_close_ int dev_fd = -EBADF;
+        bool bind = oci_config_get_namespace(c, OCI_NAMESPACE_USER);
         int r;
 
         for (size_t i = 0; i < ELEMENTSOF(default_devices); i++) {
                 const DefaultDevice *d = &default_devices[i];
 
                 *reterr_what = d->path;
-                r = make_device(root_fd, d->path, d->mode, makedev(d->major, d->minor), 0, 0);
+                r = make_device(root_fd, d->path, d->mode, makedev(d->major, d->minor), 0, 0, bind);
                 if (r < 0)
                         return r;
         }
@@ -226,7 +232,8 @@ static int setup_dev(int root_fd, const OciConfig *c, const char **reterr_what) 
                                 d->type | (d->has_file_mode ? d->file_mode & 07777 : 0666),
                                 makedev(d->major, d->minor),
                                 d->has_uid ? d->uid : 0,
-                                d->has_gid ? d->gid : 0);
+                                d->has_gid ? d->gid : 0,
+                                bind);
                 if (r < 0)
                         return r;
         }
@@ -247,6 +254,23 @@ static int setup_dev(int root_fd, const OciConfig *c, const char **reterr_what) 
                         return -errno;
         }
         return 0;
+}
+
+/* Whether a bind mount is /dev: then it is the caller's, the host's /dev as often as not, and nothing is
+ * made in it, not a default device nor a symlink (opencontainers/runc:libcontainer/rootfs_linux.go
+ * needsSetupDev). */
+static bool dev_is_bound(const OciConfig *c) {
+        for (size_t i = 0; i < c->n_mounts; i++) {
+                const char *d = c->mounts[i].destination;
+                size_t len;
+
+                d += strspn(d, "/");
+                len = strcspn(d, "/");
+                if (is_bind(&c->mounts[i]) && len == 3 && strncmp(d, "dev", 3) == 0 &&
+                    d[len + strspn(d + len, "/")] == '\0')
+                        return true;
+        }
+        return false;
 }
 
 /* pivot_root(".", ".") stacks the old root under the new one; detaching it leaves the new root alone
@@ -353,7 +377,7 @@ int rootfs_prepare(const OciConfig *c, const char *rootfs, const char **reterr_w
                 if (r < 0)
                         return r;
         }
-        return setup_dev(root_fd, c, reterr_what);
+        return dev_is_bound(c) ? 0 : setup_dev(root_fd, c, reterr_what);
 }
 
 int rootfs_enter(const char *rootfs, bool no_pivot_root, const char **reterr_what) {

@@ -404,3 +404,35 @@ def test_start_of_dead_created_container(rt):
     r = rt.tether("start", "dead")
     assert r.returncode == 1
     assert b"exited before it started" in r.stderr or b"is stopped" in r.stderr, r.stderr
+
+
+# -- 10. the host's /dev bound at /dev; devices in a user namespace -------------------------------------------
+
+
+def test_bound_dev_gets_no_default_devices(rt):
+    """runc (libcontainer/rootfs_linux.go needsSetupDev): with /dev a bind mount, it is the caller's /dev as
+    it is: no default device, no linux.devices node, no symlink is made in it. A directory of this test's own
+    stands in for the host's /dev, so that a regression cannot touch the real one."""
+    fake = os.path.join(rt.work, "fake-dev")
+    os.mkdir(fake)
+    with open(os.path.join(fake, "null"), "w") as f:
+        f.write("marker\n")
+    c = rt.config(rt.sh("ls -A /dev; cat /dev/null"))
+    c["mounts"] = [m for m in c["mounts"] if m["destination"] != "/dev"]
+    c["mounts"].append({"destination": "/dev", "type": "bind", "source": fake, "options": ["rbind"]})
+    c["linux"]["devices"] = [{"path": "/dev/net/tun", "type": "c", "major": 10, "minor": 200}]
+    assert run_ok(rt, c).split() == ["null", "marker"]
+    assert os.listdir(fake) == ["null"]
+    with open(os.path.join(fake, "null")) as f:
+        assert f.read() == "marker\n"
+
+
+def test_user_namespace_device_is_bind_of_host_node(rt):
+    """runc (createDevices): in a user namespace, where mknod is not allowed, a linux.devices entry is the
+    host's node bound there."""
+    c = rt.config(rt.sh("stat -c '%t:%T' /dev/net/tun; grep -c ' /dev/net/tun ' /proc/self/mountinfo"))
+    c["linux"]["namespaces"].append({"type": "user"})
+    c["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    c["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    c["linux"]["devices"] = [{"path": "/dev/net/tun", "type": "c", "major": 10, "minor": 200}]
+    assert run_ok(rt, c).split() == ["a:c8", "1"]
