@@ -436,3 +436,42 @@ def test_user_namespace_device_is_bind_of_host_node(rt):
     c["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
     c["linux"]["devices"] = [{"path": "/dev/net/tun", "type": "c", "major": 10, "minor": 200}]
     assert run_ok(rt, c).split() == ["a:c8", "1"]
+
+
+# -- 11. stdio owned by the container's user ------------------------------------------------------------------
+
+
+def test_stdio_chowned_to_container_user(rt):
+    """runc (libcontainer/init_linux.go fixStdioPermissions): stdio is given to process.user's uid before
+    the process changes to it, so that it can reopen /proc/self/fd/N or /dev/stdout; here stdout is a
+    regular file, stdin and stderr pipes. Not /dev/null, not a terminal that is not the container's."""
+    out_path = os.path.join(rt.work, "stdout")
+    c = rt.config(rt.sh("stat -L -c %u /proc/self/fd/0 /proc/self/fd/2; echo via-path >> /dev/stdout"))
+    c["process"]["user"] = {"uid": 1000, "gid": 1000}
+    b = rt.bundle(c)
+    rt._track("fx")
+    with open(out_path, "w") as out:
+        r = subprocess.run(rt.argv("run", "--bundle", b, "fx"), stdout=out,
+                           stderr=subprocess.PIPE, input=b"", timeout=runtime_helpers.TIMEOUT)
+    assert r.returncode == 0, r.stderr
+    assert os.stat(out_path).st_uid == 1000
+    with open(out_path) as f:
+        assert f.read().split() == ["1000", "1000", "via-path"]
+
+
+def test_stdio_dev_null_and_foreign_tty_not_chowned(rt):
+    master, slave = os.openpty()
+    try:
+        before = os.fstat(slave).st_uid, os.stat("/dev/null").st_uid
+        c = rt.config(["true"])
+        c["process"]["user"] = {"uid": 1000, "gid": 1000}
+        b = rt.bundle(c)
+        rt._track("fy")
+        with open("/dev/null", "rb") as null:
+            r = subprocess.run(rt.argv("run", "--bundle", b, "fy"), stdin=null, stdout=slave,
+                               stderr=subprocess.PIPE, timeout=runtime_helpers.TIMEOUT)
+        assert r.returncode == 0, r.stderr
+        assert (os.fstat(slave).st_uid, os.stat("/dev/null").st_uid) == before
+    finally:
+        os.close(master)
+        os.close(slave)
