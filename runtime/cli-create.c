@@ -35,10 +35,10 @@
         "                  [--cwd DIR] [--mount SRC:DST[:ro]]... [--tmpfs DST]... [--net none|host|PATH]\n"        \
         "                  [--cap-add CAP]... [--cap-drop CAP]... [--seccomp default|unconfined|FILE]\n"           \
         "                  [--init] [--detach] [ID] [--] COMMAND [ARGS...]"
-#define SPEC_USAGE                                                                                           \
-        "[--bundle DIR] [--rootfs DIR] [--readonly] [--hostname NAME] [--env K=V]... [--user UID[:GID]]\n"   \
-        "                   [--cwd DIR] [--mount SRC:DST[:ro]]... [--tmpfs DST]... [--net none|host|PATH]\n" \
-        "                   [--cap-add CAP]... [--cap-drop CAP]... [--seccomp default|unconfined|FILE]\n"    \
+#define SPEC_USAGE                                                                                                      \
+        "[--bundle DIR] [--rootless] [--rootfs DIR] [--readonly] [--hostname NAME] [--env K=V]... [--user UID[:GID]]\n" \
+        "                   [--cwd DIR] [--mount SRC:DST[:ro]]... [--tmpfs DST]... [--net none|host|PATH]\n"            \
+        "                   [--cap-add CAP]... [--cap-drop CAP]... [--seccomp default|unconfined|FILE]\n"               \
         "                   [--init] [COMMAND [ARGS...]]"
 #define LIST_MAX 64
 
@@ -87,6 +87,7 @@ enum {
         OPT_SECCOMP,
         OPT_INIT,
         OPT_RM,
+        OPT_ROOTLESS,
 };
 
 static int list_add(ArgList *l, char *item) {
@@ -265,6 +266,7 @@ static int parse_create_args(const char *verb, const char *usage, int argc, char
                 {"tty", no_argument, NULL, 't'},
                 {"init", no_argument, NULL, OPT_INIT},
                 {"rm", no_argument, NULL, OPT_RM},
+                {"rootless", no_argument, NULL, OPT_ROOTLESS},
                 {}};
         bool is_run = strcmp(verb, "run") == 0, is_spec = strcmp(verb, "spec") == 0;
         char *end;
@@ -302,6 +304,13 @@ static int parse_create_args(const char *verb, const char *usage, int argc, char
                         break;
                 case OPT_KEEP:
                         a->keep = true;
+                        break;
+                case OPT_ROOTLESS: /* runc's spec --rootless (opencontainers/runc:spec.go) */
+                        if (!is_spec)
+                                return cli_usage_error(verb, usage, "unknown option '%s'", argv[optind - 1]);
+                        a->spec.rootless = true;
+                        a->spec.rootless_uid = geteuid();
+                        a->spec.rootless_gid = getegid();
                         break;
                 case ':':
                         return cli_usage_error(

@@ -475,3 +475,35 @@ def test_stdio_dev_null_and_foreign_tty_not_chowned(rt):
     finally:
         os.close(master)
         os.close(slave)
+
+
+# -- 12. spec --rootless ------------------------------------------------------------------------------------
+
+
+def test_spec_rootless_as_runc(rt):
+    """runc spec --rootless (libcontainer/specconv/example.go ToRootless): no network namespace, a user
+    namespace mapping the caller's euid and egid to 0 (size 1), /sys an rbind of the host's, no uid=/gid=
+    mount options, no linux.resources; the rest as the plain spec."""
+    plain, rootless = (os.path.join(rt.work, n) for n in ("plain", "rootless"))
+    specs = {}
+    for path, opts in ((plain, []), (rootless, ["--rootless"])):
+        os.mkdir(path)
+        r = rt.tether("spec", "--bundle", path, *opts)
+        assert r.returncode == 0, r.stderr
+        with open(os.path.join(path, "config.json")) as f:
+            specs[path] = json.load(f)
+    p, s = specs[plain], specs[rootless]
+    types = [n["type"] for n in s["linux"]["namespaces"]]
+    assert types == [n["type"] for n in p["linux"]["namespaces"] if n["type"] not in ("network", "user")] + ["user"]
+    assert s["linux"]["uidMappings"] == [{"containerID": 0, "hostID": os.geteuid(), "size": 1}]
+    assert s["linux"]["gidMappings"] == [{"containerID": 0, "hostID": os.getegid(), "size": 1}]
+    sysfs = [m for m in s["mounts"] if m["destination"] == "/sys"]
+    assert sysfs == [{"destination": "/sys", "type": "none", "source": "/sys",
+                      "options": ["rbind", "nosuid", "noexec", "nodev", "ro"]}]
+    for m in s["mounts"]:
+        assert not [o for o in m.get("options", []) if o.startswith(("uid=", "gid="))], m
+    assert "gid=5" in next(m for m in p["mounts"] if m["destination"] == "/dev/pts")["options"]
+    assert "resources" not in s["linux"]
+    assert s["process"] == p["process"]
+    r = rt.tether("run", "--rootless", "--rootfs", rt.rootfs, "x", "--", "true")
+    assert r.returncode == 2, r.stderr
