@@ -35,10 +35,10 @@
         "                  [--cwd DIR] [--mount SRC:DST[:ro]]... [--tmpfs DST]... [--net none|host|PATH]\n"        \
         "                  [--cap-add CAP]... [--cap-drop CAP]... [--seccomp default|unconfined|FILE]\n"           \
         "                  [--init] [--detach] [ID] [--] COMMAND [ARGS...]"
-#define SPEC_USAGE                                                                                           \
-        "[--bundle DIR] [--rootfs DIR] [--readonly] [--hostname NAME] [--env K=V]... [--user UID[:GID]]\n"   \
-        "                   [--cwd DIR] [--mount SRC:DST[:ro]]... [--tmpfs DST]... [--net none|host|PATH]\n" \
-        "                   [--cap-add CAP]... [--cap-drop CAP]... [--seccomp default|unconfined|FILE]\n"    \
+#define SPEC_USAGE                                                                                                      \
+        "[--bundle DIR] [--rootless] [--rootfs DIR] [--readonly] [--hostname NAME] [--env K=V]... [--user UID[:GID]]\n" \
+        "                   [--cwd DIR] [--mount SRC:DST[:ro]]... [--tmpfs DST]... [--net none|host|PATH]\n"            \
+        "                   [--cap-add CAP]... [--cap-drop CAP]... [--seccomp default|unconfined|FILE]\n"               \
         "                   [--init] [COMMAND [ARGS...]]"
 #define LIST_MAX 64
 
@@ -88,6 +88,7 @@ enum {
         OPT_SECCOMP,
         OPT_INIT,
         OPT_RM,
+        OPT_ROOTLESS,
 };
 
 static int list_add(ArgList *l, char *item) {
@@ -271,6 +272,7 @@ static int parse_create_args(
                 {"tty", no_argument, NULL, 't'},
                 {"init", no_argument, NULL, OPT_INIT},
                 {"rm", no_argument, NULL, OPT_RM},
+                {"rootless", no_argument, NULL, OPT_ROOTLESS},
                 {}};
         bool is_run = strcmp(verb, "run") == 0, is_spec = strcmp(verb, "spec") == 0;
         char *end;
@@ -308,6 +310,13 @@ static int parse_create_args(
                         break;
                 case OPT_KEEP:
                         a->keep = true;
+                        break;
+                case OPT_ROOTLESS: /* runc's spec --rootless (opencontainers/runc:spec.go) */
+                        if (!is_spec)
+                                return cli_usage_error(verb, usage, "unknown option '%s'", argv[optind - 1]);
+                        a->spec.rootless = true;
+                        a->spec.rootless_uid = geteuid();
+                        a->spec.rootless_gid = getegid();
                         break;
                 case ':':
                         return cli_usage_error(
@@ -413,6 +422,27 @@ load_bundle_config(const CreateArgs *a, OciConfig **ret, char **ret_text, char *
         return 0;
 }
 
+/* systemd's socket activation (sd_listen_fds(3)): the LISTEN_FDS fds from 3 on are ours when LISTEN_PID is
+ * our pid. runc passes them on ahead of --preserve-fds's, with LISTEN_FDS and LISTEN_PID for the container
+ * (opencontainers/runc:utils_linux.go, docs/terminals.md); LISTEN_PID then is the container's process's pid
+ * as it sees itself (runc writes 1, the same in a PID namespace). Returns their number, 0 if none. */
+static unsigned listen_fds_for_us(void) {
+        const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+        unsigned long p, n;
+        char *end;
+
+        if (!pid || !fds)
+                return 0;
+        errno = 0;
+        p = strtoul(pid, &end, 10);
+        if (errno || end == pid || *end || p != (unsigned long) getpid())
+                return 0;
+        n = strtoul(fds, &end, 10);
+        if (errno || end == fds || *end || *fds == '-' || n > 1024)
+                return 0;
+        return (unsigned) n;
+}
+
 /* Validates the id, reads the config and creates the container: our child, waiting for start. */
 static int create_from_args(const GlobalOptions *g,
                             const CreateArgs *a,
@@ -421,11 +451,13 @@ static int create_from_args(const GlobalOptions *g,
                             int *ret_root_fd,
                             pid_t *ret_pid) {
         _cleanup_(oci_config_freep) OciConfig *config = NULL;
+        _cleanup_(process_env_freep) ProcessEnv *env = NULL;
         _cleanup_close_ int root_fd = -EBADF, console_fd = -EBADF;
         _cleanup_free_ char *text = NULL;
         char bundle[PATH_MAX], rootfs[PATH_MAX];
         ContainerError error = {};
         ContainerOptions o;
+        unsigned listen_fds;
         int r;
 
         /* The id first: a bad one is refused before any file is read or written. */
@@ -434,7 +466,8 @@ static int create_from_args(const GlobalOptions *g,
                                "invalid container id '%s': expected 1 to 128 of [A-Za-z0-9_.-], starting with a letter or digit",
                                a->id),
                        -EINVAL;
-        r = cli_check_preserve_fds(g, a->preserve_fds);
+        listen_fds = listen_fds_for_us();
+        r = cli_check_preserve_fds(g, listen_fds + a->preserve_fds);
         if (r < 0)
                 return r;
         r = a->friendly ? load_friendly_config(a, &config, &text, bundle, rootfs)
@@ -457,6 +490,9 @@ static int create_from_args(const GlobalOptions *g,
                                 console_fd, "failed to connect to console socket '%s'", a->console_socket);
         }
 
+        r = process_env_new(config->process->env, listen_fds, &env);
+        if (r < 0)
+                return log_error_errno(r, "failed to build the process's environment");
         r = state_root_open(g->root, &root_fd);
         if (r < 0)
                 return log_error_errno(r, "failed to open state directory '%s'", g->root);
@@ -467,7 +503,8 @@ static int create_from_args(const GlobalOptions *g,
                 .pid_file = a->pid_file,
                 .no_pivot = a->no_pivot,
                 .no_new_keyring = a->no_new_keyring,
-                .preserve_fds = a->preserve_fds,
+                .preserve_fds = listen_fds + a->preserve_fds,
+                .env = env,
                 .console_socket_fd = console_fd,
                 .child_sigmask = child_sigmask,
                 .config_json = text,

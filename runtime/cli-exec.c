@@ -26,12 +26,13 @@
 #include "oci-config.h"
 #include "pidfd-util.h"
 #include "process.h"
+#include "process-env.h"
 #include "seccomp-filter.h"
 #include "state.h"
 
 #define EXEC_USAGE                                                                                                                    \
         "[--process FILE] [--tty --console-socket SOCKET] [--cwd DIR] [--env K=V]... [--user UID[:GID]] [--additional-gids GID]...\n" \
-        "                   [--cap CAP]... [--no-new-privs] [--detach] [--pid-file FILE] [--preserve-fds N]\n"                        \
+        "                   [--cap CAP]... [--no-new-privs[=BOOL]] [--detach] [--pid-file FILE] [--preserve-fds N]\n"                 \
         "                   ID [--] [COMMAND [ARGS...]]"
 #define EXEC_FAILED 255
 
@@ -43,7 +44,7 @@ typedef struct ExecArgs {
         const char *console_socket;
         bool tty;
         json_t *env, *caps, *gids; /* arrays */
-        bool no_new_privs;
+        int no_new_privs; /* -1: not given, the config's holds; else the flag's value */
         bool detach;
         unsigned preserve_fds;
         const char *id;
@@ -51,6 +52,20 @@ typedef struct ExecArgs {
 } ExecArgs;
 
 enum { OPT_CWD = 0x100, OPT_PID_FILE, OPT_NO_NEW_PRIVS, OPT_PRESERVE_FDS, OPT_CONSOLE_SOCKET };
+
+/* A boolean flag's value as runc's CLI library takes it (Go's strconv.ParseBool): 1, 0, or -EINVAL. */
+static int parse_bool(const char *s) {
+        static const char *const yes[] = {"1", "t", "T", "true", "TRUE", "True"};
+        static const char *const no[] = {"0", "f", "F", "false", "FALSE", "False"};
+
+        for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
+                if (strcmp(s, yes[i]) == 0)
+                        return 1;
+                if (strcmp(s, no[i]) == 0)
+                        return 0;
+        }
+        return -EINVAL;
+}
 
 static int parse_exec_args(int argc, char **argv, ExecArgs *a) {
         static const struct option options[] = {
@@ -60,7 +75,7 @@ static int parse_exec_args(int argc, char **argv, ExecArgs *a) {
                 {"user", required_argument, NULL, 'u'},
                 {"additional-gids", required_argument, NULL, 'g'},
                 {"cap", required_argument, NULL, 'c'},
-                {"no-new-privs", no_argument, NULL, OPT_NO_NEW_PRIVS},
+                {"no-new-privs", optional_argument, NULL, OPT_NO_NEW_PRIVS},
                 {"detach", no_argument, NULL, 'd'},
                 {"pid-file", required_argument, NULL, OPT_PID_FILE},
                 {"preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS},
@@ -99,7 +114,10 @@ static int parse_exec_args(int argc, char **argv, ExecArgs *a) {
                         json_array_append_new(a->caps, json_string(optarg));
                         break;
                 case OPT_NO_NEW_PRIVS:
-                        a->no_new_privs = true;
+                        a->no_new_privs = optarg ? parse_bool(optarg) : 1;
+                        if (a->no_new_privs < 0)
+                                return cli_usage_error(
+                                        "exec", EXEC_USAGE, "invalid --no-new-privs '%s'", optarg);
                         break;
                 case 'd':
                         a->detach = true;
@@ -224,8 +242,10 @@ static int load_exec_config(int dir_fd, const ExecArgs *a, OciConfig **ret) {
                         json_object_set(json_object_get(process, "user"), "additionalGids", a->gids);
                 if (json_array_size(a->caps) > 0)
                         add_capabilities(process, a->caps);
-                if (a->no_new_privs)
-                        json_object_set_new(process, "noNewPrivileges", json_true());
+                /* As runc exec (opencontainers/runc:exec.go getProcess): config.json's process, its
+                 * noNewPrivileges replaced only when the flag is given; a --process FILE as it is. */
+                if (a->no_new_privs >= 0)
+                        json_object_set_new(process, "noNewPrivileges", json_boolean(a->no_new_privs));
                 json_object_set_new(process, "terminal", json_boolean(a->tty));
         }
         text = json_dumps(config, JSON_COMPACT);
@@ -411,7 +431,7 @@ int verb_exec(const GlobalOptions *g, int argc, char **argv) {
         _cleanup_(oci_config_freep) OciConfig *c = NULL;
         _cleanup_close_ int root_fd = -EBADF, dir_fd = -EBADF, pidfd = -EBADF, pid_file_fd = -EBADF,
                             console_fd = -EBADF;
-        ExecArgs a = {.env = json_array(), .caps = json_array(), .gids = json_array()};
+        ExecArgs a = {.env = json_array(), .caps = json_array(), .gids = json_array(), .no_new_privs = -1};
         int r, status;
         pid_t pid;
 
@@ -429,6 +449,10 @@ int verb_exec(const GlobalOptions *g, int argc, char **argv) {
         }
         if (load_exec_config(dir_fd, &a, &c) < 0)
                 goto finish;
+        if (process_env_set_home_of(c->process, s->init.pid, pidfd) < 0) {
+                log_error("exec failed: container '%s' is not running", a.id);
+                goto finish;
+        }
         /* Let others use the container while this process runs; and open the pid file while its path is
          * still ours to resolve, before we enter the container's mount namespace. */
         dir_fd = safe_close(dir_fd);

@@ -1,7 +1,7 @@
 /* A container's first process, from clone() to exec(), in runc's shape
  * (opencontainers/runc:libcontainer/standard_init_linux.go): the runtime clones it into its new
- * namespaces, it sets up the rootfs and the process, reports "ready" over a socketpair, and blocks
- * opening ROOT/ID/exec.fifo for writing until `start` opens it for reading; then it execs. */
+ * namespaces, it sets up the rootfs and the process, reports "ready" over a socketpair, and waits on the
+ * read end of ROOT/ID/exec.fifo until `start` writes to it (exec-fifo.h); then it execs. */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,9 +22,11 @@
 
 #include "console.h"
 #include "container.h"
+#include "exec-fifo.h"
 #include "fd-util.h"
 #include "hooks.h"
 #include "macro.h"
+#include "network.h"
 #include "pidfd-util.h"
 #include "pidref.h"
 #include "process.h"
@@ -162,20 +164,13 @@ typedef struct ChildArgs {
         const ContainerOptions *o;
         const OciConfig *c;
         int sync_fd;
-        int fifo_fd; /* O_PATH */
+        int fifo_fd; /* the exec fifo's read end */
 } ChildArgs;
 
 _noreturn_ static void
 child_exec_after_start(const ChildArgs *a, const char *exe, const char *created_state) {
-        char fifo[64];
-        int fd;
-
-        snprintf(fifo, sizeof(fifo), "/proc/self/fd/%d", a->fifo_fd);
-        fd = open(fifo, O_WRONLY | O_CLOEXEC); /* blocks until `start` opens it for reading */
-        if (fd < 0 || write(fd, "0", 1) != 1)
+        if (exec_fifo_wait(a->fifo_fd) < 0) /* until `start` */
                 _exit(1);
-        close(fd);
-        close(a->fifo_fd);
 
         if (created_state) {
                 const char *what = NULL;
@@ -192,7 +187,7 @@ child_exec_after_start(const ChildArgs *a, const char *exe, const char *created_
 
         /* Everything above the preserved fds is closed on exec (containers/crun:src/libcrun/utils.c). */
         (void) syscall(SYS_close_range, 3 + a->o->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
-        execve(exe, a->c->process->args, a->c->process->env ?: (char *[]){NULL});
+        execve(exe, a->c->process->args, process_env_get(a->o->env, a->c->process->env));
         dprintf(STDERR_FILENO,
                 "tether: container '%s': failed to execute '%s': %s\n",
                 a->o->id,
@@ -253,6 +248,9 @@ _noreturn_ static void child_main(const ChildArgs *a, bool new_user_ns) {
         ns = oci_config_get_namespace(c, OCI_NAMESPACE_MOUNT);
         if (ns && ns->path && unshare(CLONE_NEWNS) < 0)
                 child_fail(a->sync_fd, errno, "failed to make a mount namespace in '%s'", ns->path);
+        r = network_setup_loopback(c);
+        if (r < 0)
+                child_fail(a->sync_fd, r, "failed to bring up the loopback interface 'lo'");
         r = process_set_names(c, &what);
         if (r < 0)
                 child_fail(a->sync_fd, r, "failed to set the %s", what);
@@ -284,8 +282,8 @@ _noreturn_ static void child_main(const ChildArgs *a, bool new_user_ns) {
         r = rootfs_finish(c, &what);
         if (r < 0)
                 child_fail(a->sync_fd, r, "failed to set up the rootfs at '%s'", what);
-        if (access("/proc/self/fd", F_OK) < 0)
-                child_fail(a->sync_fd, ENOENT, "the container has no /proc mount, which 'start' needs");
+        if (a->o->env)
+                process_env_finish(a->o->env, c->process->user.uid);
         r = process_find_executable(c->process, exe, sizeof(exe));
         if (r < 0)
                 child_fail_exec(a->sync_fd, r, c->process->args[0]);
@@ -398,30 +396,6 @@ static unsigned long new_namespace_flags(const OciConfig *c) {
                 if (!c->namespaces[i].path && c->namespaces[i].type != OCI_NAMESPACE_TIME)
                         flags |= (unsigned long) oci_namespace_type_to_clone_flag(c->namespaces[i].type);
         return flags;
-}
-
-static int make_exec_fifo(int dir_fd, const OciConfig *c, int *ret_fd) {
-        uid_t uid = 0;
-        gid_t gid = 0;
-        int fd;
-
-        /* 0622 and owned by the container's root, so that the process can still open it after dropping
-         * to its user (runc does the same). */
-        if (mkfifoat(dir_fd, EXEC_FIFO, 0622) < 0 || fchmodat(dir_fd, EXEC_FIFO, 0622, 0) < 0)
-                return -errno;
-        for (size_t i = 0; i < c->n_uid_mappings; i++)
-                if (c->uid_mappings[i].container_id == 0)
-                        uid = c->uid_mappings[i].host_id;
-        for (size_t i = 0; i < c->n_gid_mappings; i++)
-                if (c->gid_mappings[i].container_id == 0)
-                        gid = c->gid_mappings[i].host_id;
-        if (fchownat(dir_fd, EXEC_FIFO, uid, gid, 0) < 0)
-                return -errno;
-        fd = openat(dir_fd, EXEC_FIFO, O_PATH | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        *ret_fd = fd;
-        return 0;
 }
 
 static int write_pid_file(const char *path, pid_t pid) {
@@ -675,7 +649,7 @@ int container_create(
                 set_error(reterr, r, "failed to keep a copy of the config");
                 goto fail;
         }
-        r = make_exec_fifo(dir_fd, c, &fifo_fd);
+        r = exec_fifo_create(dir_fd, &fifo_fd);
         if (r < 0) {
                 set_error(reterr, r, "failed to create '%s'", EXEC_FIFO);
                 goto fail;
@@ -719,8 +693,7 @@ int container_load_config(int dir_fd, OciConfig **ret) {
 int container_start(int dir_fd, ContainerError *reterr) {
         _cleanup_(container_state_freep) ContainerState *s = NULL;
         _cleanup_(oci_config_freep) OciConfig *c = NULL;
-        _cleanup_close_ int fifo_fd = -EBADF, pidfd = -EBADF;
-        char byte;
+        _cleanup_close_ int pidfd = -EBADF;
         int r;
 
         r = state_read(dir_fd, &s);
@@ -735,22 +708,12 @@ int container_start(int dir_fd, ContainerError *reterr) {
         if (r < 0)
                 return set_error(reterr, r, "failed to read the container's config");
 
-        /* Non-blocking, so that a process that died meanwhile cannot leave us waiting forever: wait for
-         * either the fifo's byte or the process's exit. */
-        fifo_fd = openat(dir_fd, EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-        if (fifo_fd < 0)
-                return set_error(reterr, -errno, "failed to open '%s'", EXEC_FIFO);
-        for (;;) {
-                struct pollfd p[2] = {{.fd = fifo_fd, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
-
-                if (RETRY_ON_EINTR(poll(p, pidfd >= 0 ? 2 : 1, -1)) < 0)
-                        return set_error(reterr, -errno, "failed to wait for the container");
-                if (p[0].revents & POLLIN && read(fifo_fd, &byte, 1) == 1)
-                        break;
-                if (p[1].revents & POLLIN)
-                        return set_error(reterr, -ESRCH, "container '%s' exited before it started", s->id);
-        }
-        (void) unlinkat(dir_fd, EXEC_FIFO, 0);
+        r = exec_fifo_release(dir_fd, pidfd);
+        if (r == -ESRCH)
+                return set_error(reterr, r, "container '%s' exited before it started", s->id);
+        if (r < 0)
+                return set_error(
+                        reterr, r, "failed to let container '%s' start through '%s'", s->id, EXEC_FIFO);
         s->started = true;
         r = state_write(dir_fd, s);
         if (r < 0)

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include "oci-config.h"
+#include "process-env.h"
 
 typedef struct ContainerOptions {
         const char *id;
@@ -14,6 +15,7 @@ typedef struct ContainerOptions {
         bool no_pivot;
         bool no_new_keyring; /* keep the caller's session keyring instead of one of the container's own */
         unsigned preserve_fds; /* fds 3..3+N-1 are passed to the container */
+        ProcessEnv *env; /* what the process is exec'd with; NULL: process.env as it is */
         int console_socket_fd; /* connected --console-socket, for process.terminal; else -EBADF */
         const sigset_t *child_sigmask; /* restored in the container's process; NULL: inherit ours */
         const char *config_json; /* the text config was parsed from, kept in ROOT/ID */

@@ -27,9 +27,10 @@ static int wait_hook(pid_t pid, int pidfd, int timeout_s, int *ret_status) {
         return 0;
 }
 
+extern char **environ;
+
 static int run_one(const OciHook *h, const char *state_json, int *reterr_status) {
         _cleanup_close_ int pidfd = -EBADF, read_fd = -EBADF, write_fd = -EBADF;
-        char *const no_env[] = {NULL};
         char *default_args[] = {h->path, NULL};
         size_t len = strlen(state_json);
         int fds[2], status = 0, r;
@@ -47,7 +48,9 @@ static int run_one(const OciHook *h, const char *state_json, int *reterr_status)
         if (pid == 0) {
                 if (dup2(read_fd, STDIN_FILENO) < 0)
                         _exit(126);
-                execve(h->path, h->args ?: default_args, h->env ?: no_env);
+                /* Without env of its own, the runtime's, as crun (src/libcrun/container.c: environ) and
+                 * runc (configs.Command.Run: exec.Cmd with a nil Env) give it. */
+                execve(h->path, h->args ?: default_args, h->env ?: environ);
                 _exit(127);
         }
         read_fd = safe_close(read_fd);

@@ -13,6 +13,7 @@
 
 #include "macro.h"
 #include "process.h"
+#include "stdio-owner.h"
 
 static int write_file(const char *path, const char *value) {
         _cleanup_close_ int fd = -EBADF;
@@ -130,6 +131,9 @@ int process_setup(const OciProcess *p, bool in_user_namespace, const char **rete
 
         /* Keep the permitted set across the change from uid 0, then set what the config asks. */
         *reterr_what = "process.user";
+        r = stdio_give_to_user(p);
+        if (r < 0)
+                return r;
         if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
                 return -errno;
         r = switch_user(&p->user, in_user_namespace);

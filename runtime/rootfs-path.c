@@ -1,5 +1,8 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <linux/openat2.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,8 +33,34 @@ static int openat2_in_root(int root_fd, const char *path, int flags) {
         return fd < 0 ? -errno : fd;
 }
 
-/* Creates the last component of path (relative, inside root_fd) if it is missing. */
-static int create_component(int root_fd, char *path, bool dir) {
+#define SYMLINK_HOPS_MAX 40 /* as the kernel's MAXSYMLINKS */
+
+/* Whether name in parent_fd is a symlink that does not resolve inside the root (path is the same entry,
+ * relative to root_fd): then its target is copied to target. Returns 1 if so, 0 if not, or -errno. */
+static int dangling_symlink(int root_fd, int parent_fd, const char *name, const char *path, char *target) {
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+        ssize_t n;
+
+        if (fstatat(parent_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return -errno;
+        if (!S_ISLNK(st.st_mode))
+                return 0;
+        fd = openat2_in_root(root_fd, path, O_PATH);
+        if (fd != -ENOENT)
+                return fd < 0 ? fd : 0;
+        n = readlinkat(parent_fd, name, target, PATH_MAX);
+        if (n < 0)
+                return -errno;
+        if (n >= PATH_MAX)
+                return -ENAMETOOLONG;
+        target[n] = '\0';
+        return 1;
+}
+
+/* Creates the last component of path (relative, inside root_fd) if it is missing. Returns 0, or 1 with
+ * the target of a dangling symlink found there in target, or -errno. */
+static int create_component(int root_fd, char *path, bool dir, char *target) {
         _cleanup_close_ int parent_fd = -EBADF, fd = -EBADF;
         char *slash = strrchr(path, '/');
         const char *name = slash ? slash + 1 : path;
@@ -46,20 +75,77 @@ static int create_component(int root_fd, char *path, bool dir) {
         if (*name == '\0' || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
                 return 0;
         if (dir) {
-                /* mkdirat() never follows a trailing symlink: EEXIST leaves the link to be resolved
-                 * in-root by the caller's final open. */
+                /* mkdirat() never follows a trailing symlink: EEXIST leaves a link to be resolved in-root,
+                 * by the caller's next open or, when it leads nowhere yet, by following it ourselves. */
                 if (mkdirat(parent_fd, name, 0755) < 0 && errno != EEXIST)
                         return -errno;
-                return 0;
+        } else {
+                fd = openat(parent_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+                if (fd < 0 && errno != EEXIST)
+                        return -errno;
+                if (fd >= 0)
+                        return 0;
         }
-        fd = openat(parent_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (fd < 0 && errno != EEXIST)
-                return -errno;
+        return dangling_symlink(root_fd, parent_fd, name, path, target);
+}
+
+/* rel with its first `end` bytes (a dangling symlink) replaced by the link's target: from the root if
+ * absolute, else from the link's directory, as the kernel would resolve it inside the root. */
+static int splice_symlink(char *rel, size_t end, const char *target) {
+        char out[PATH_MAX];
+        const char *dir_end = memrchr(rel, '/', end);
+        size_t dir_len = target[0] == '/' || !dir_end ? 0 : (size_t) (dir_end - rel);
+        int n;
+
+        n = snprintf(out,
+                     sizeof(out),
+                     "%.*s%s%s%s",
+                     (int) dir_len,
+                     rel,
+                     dir_len > 0 ? "/" : "",
+                     target + strspn(target, "/"),
+                     rel + end);
+        if (n < 0 || (size_t) n >= sizeof(out))
+                return -ENAMETOOLONG;
+        memcpy(rel, out, (size_t) n + 1);
         return 0;
 }
 
+/* Each directory on the way, then the last component; a dangling symlink met on the way is replaced by
+ * its target and the walk starts again. */
+static int create_path(int root_fd, char *rel, bool want_dir) {
+        char target[PATH_MAX];
+        int r;
+
+        for (unsigned hops = 0;; hops++) {
+                char *p = rel;
+
+                for (;;) {
+                        char *slash = strchr(p, '/');
+
+                        if (slash)
+                                *slash = '\0';
+                        r = create_component(root_fd, rel, slash ? true : want_dir, target);
+                        if (slash)
+                                *slash = '/';
+                        if (r < 0)
+                                return r;
+                        if (r > 0)
+                                break;
+                        if (!slash)
+                                return 0;
+                        p = slash + 1;
+                }
+                if (hops >= SYMLINK_HOPS_MAX)
+                        return -ELOOP;
+                r = splice_symlink(rel, (size_t) (strchrnul(p, '/') - rel), target);
+                if (r < 0)
+                        return r;
+        }
+}
+
 int rootfs_open_in_root(int root_fd, const char *path, bool create, bool want_dir) {
-        char rel[4096];
+        char rel[PATH_MAX];
         size_t len;
         int r;
 
@@ -73,17 +159,15 @@ int rootfs_open_in_root(int root_fd, const char *path, bool create, bool want_di
                 rel[--len] = '\0';
 
         if (create) {
-                /* Each directory on the way, then the last component. */
-                for (char *p = strchr(rel, '/'); p; p = strchr(p + 1, '/')) {
-                        *p = '\0';
-                        r = create_component(root_fd, rel, true);
-                        *p = '/';
-                        if (r < 0)
-                                return r;
-                }
-                r = create_component(root_fd, rel, want_dir);
+                r = create_path(root_fd, rel, want_dir);
                 if (r < 0)
                         return r;
         }
         return openat2_in_root(root_fd, rel, O_PATH);
+}
+
+int rootfs_open_file_in_root(int root_fd, const char *path, int flags) {
+        while (*path == '/')
+                path++;
+        return openat2_in_root(root_fd, path, flags);
 }

@@ -174,8 +174,12 @@ static int mount_one(int root_fd, const OciMount *m) {
         return apply_recursive_attributes(m, fd);
 }
 
-/* Creates a device node, or, where mknod is not allowed (a user namespace), binds the host's. */
-static int make_device(int root_fd, const char *path, mode_t mode, dev_t dev, uid_t uid, gid_t gid) {
+/* Creates a device node, or, in a user namespace (bind), where mknod is not allowed, binds the host's node
+ * at the same path, as opencontainers/runc:libcontainer/rootfs_linux.go createDeviceNode does; EPERM
+ * elsewhere (a runtime itself in a user namespace) falls back to the bind too. A node that exists already
+ * is left as it is (runc ignores EEXIST): never unlinked, whatever it is. */
+static int
+make_device(int root_fd, const char *path, mode_t mode, dev_t dev, uid_t uid, gid_t gid, bool bind) {
         _cleanup_close_ int dir_fd = -EBADF, fd = -EBADF;
         const char *name = strrchr(path, '/') + 1;
         char parent[4096], target[64];
@@ -188,15 +192,16 @@ static int make_device(int root_fd, const char *path, mode_t mode, dev_t dev, ui
         fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        (void) unlinkat(fd, name, 0);
         /* mknodat() applies the umask (022 would make /dev/null 0644): set the mode asked for, after the
          * chown, which may clear set-id bits (runc clears its umask for the same reason). */
-        if (mknodat(fd, name, mode, dev) == 0)
+        if (!bind && mknodat(fd, name, mode, dev) == 0)
                 return fchownat(fd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 ||
                                        fchmodat(fd, name, mode & 07777, 0) < 0
                                ? -errno
                                : 0;
-        if (errno != EPERM)
+        if (!bind && errno == EEXIST)
+                return 0;
+        if (!bind && errno != EPERM)
                 return -errno;
         safe_close(fd);
         fd = rootfs_open_in_root(root_fd, path, true, false);
@@ -207,13 +212,14 @@ static int make_device(int root_fd, const char *path, mode_t mode, dev_t dev, ui
 
 static int setup_dev(int root_fd, const OciConfig *c, const char **reterr_what) {
         _cleanup_close_ int dev_fd = -EBADF;
+        bool bind = oci_config_get_namespace(c, OCI_NAMESPACE_USER);
         int r;
 
         for (size_t i = 0; i < ELEMENTSOF(default_devices); i++) {
                 const DefaultDevice *d = &default_devices[i];
 
                 *reterr_what = d->path;
-                r = make_device(root_fd, d->path, d->mode, makedev(d->major, d->minor), 0, 0);
+                r = make_device(root_fd, d->path, d->mode, makedev(d->major, d->minor), 0, 0, bind);
                 if (r < 0)
                         return r;
         }
@@ -226,7 +232,8 @@ static int setup_dev(int root_fd, const OciConfig *c, const char **reterr_what) 
                                 d->type | (d->has_file_mode ? d->file_mode & 07777 : 0666),
                                 makedev(d->major, d->minor),
                                 d->has_uid ? d->uid : 0,
-                                d->has_gid ? d->gid : 0);
+                                d->has_gid ? d->gid : 0,
+                                bind);
                 if (r < 0)
                         return r;
         }
@@ -247,6 +254,23 @@ static int setup_dev(int root_fd, const OciConfig *c, const char **reterr_what) 
                         return -errno;
         }
         return 0;
+}
+
+/* Whether a bind mount is /dev: then it is the caller's, the host's /dev as often as not, and nothing is
+ * made in it, not a default device nor a symlink (opencontainers/runc:libcontainer/rootfs_linux.go
+ * needsSetupDev). */
+static bool dev_is_bound(const OciConfig *c) {
+        for (size_t i = 0; i < c->n_mounts; i++) {
+                const char *d = c->mounts[i].destination;
+                size_t len;
+
+                d += strspn(d, "/");
+                len = strcspn(d, "/");
+                if (is_bind(&c->mounts[i]) && len == 3 && strncmp(d, "dev", 3) == 0 &&
+                    d[len + strspn(d + len, "/")] == '\0')
+                        return true;
+        }
+        return false;
 }
 
 /* pivot_root(".", ".") stacks the old root under the new one; detaching it leaves the new root alone
@@ -301,6 +325,30 @@ static int mask_and_protect(const OciConfig *c, const char **reterr_what) {
         return 0;
 }
 
+/* The mount that holds rootfs is made private, or a slave for a slave root, before rootfs is bound onto
+ * itself: pivot_root() refuses a shared parent, and a bind under a shared mount would propagate to the
+ * host's namespace (opencontainers/runc:libcontainer/rootfs_linux.go rootfsParentMountPropagation). mount()
+ * says EINVAL where path is no mount point: then its parent directory is tried, up to "/". */
+static int make_rootfs_parent_unshared(const char *rootfs, MountPropagation root_propagation) {
+        unsigned long flags = root_propagation == MOUNT_PROPAGATION_SLAVE ? MS_SLAVE : MS_PRIVATE;
+        char path[4096];
+
+        if (snprintf(path, sizeof(path), "%s", rootfs) >= (int) sizeof(path))
+                return -ENAMETOOLONG;
+        for (;;) {
+                char *slash;
+
+                if (mount(NULL, path, NULL, flags, NULL) == 0)
+                        return 0;
+                if (errno != EINVAL || strcmp(path, "/") == 0)
+                        return -errno;
+                slash = strrchr(path, '/');
+                if (!slash)
+                        return -EINVAL;
+                slash[slash == path ? 1 : 0] = '\0';
+        }
+}
+
 int rootfs_prepare(const OciConfig *c, const char *rootfs, const char **reterr_what) {
         _cleanup_close_ int root_fd = -EBADF;
         unsigned long propagation = MS_SLAVE | MS_REC; /* runc's default */
@@ -312,8 +360,11 @@ int rootfs_prepare(const OciConfig *c, const char *rootfs, const char **reterr_w
         *reterr_what = "/";
         if (mount(NULL, "/", NULL, propagation, NULL) < 0)
                 return -errno;
-        /* pivot_root needs the new root to be a mount point. */
         *reterr_what = rootfs;
+        r = make_rootfs_parent_unshared(rootfs, c->rootfs_propagation);
+        if (r < 0)
+                return r;
+        /* pivot_root needs the new root to be a mount point. */
         if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
                 return -errno;
         root_fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -326,7 +377,7 @@ int rootfs_prepare(const OciConfig *c, const char *rootfs, const char **reterr_w
                 if (r < 0)
                         return r;
         }
-        return setup_dev(root_fd, c, reterr_what);
+        return dev_is_bound(c) ? 0 : setup_dev(root_fd, c, reterr_what);
 }
 
 int rootfs_enter(const char *rootfs, bool no_pivot_root, const char **reterr_what) {
@@ -334,9 +385,48 @@ int rootfs_enter(const char *rootfs, bool no_pivot_root, const char **reterr_wha
         return no_pivot_root ? no_pivot(rootfs) : pivot(rootfs);
 }
 
+/* A missing process.cwd is created, 0755, as opencontainers/runc:libcontainer/rootfs_linux.go
+ * prepareRootfs does after pivot_root; resolved inside the root, so that no symlink of the image makes us
+ * create anything elsewhere. Before the root goes read-only. */
+static int make_cwd(const OciConfig *c, const char **reterr_what) {
+        _cleanup_close_ int root_fd = -EBADF, fd = -EBADF;
+
+        if (!c->process)
+                return 0;
+        *reterr_what = c->process->cwd;
+        root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root_fd < 0)
+                return -errno;
+        fd = rootfs_open_in_root(root_fd, c->process->cwd, true, true);
+        return fd < 0 ? fd : 0;
+}
+
+/* A shared or unbindable root is made so only now, after pivot_root, which refuses a shared root, and on
+ * the container's own root, so that the host's stays as it is (opencontainers/runc:
+ * libcontainer/rootfs_linux.go prepareRootfs). Private and slave were applied before. */
+static int apply_root_propagation(const OciConfig *c, const char **reterr_what) {
+        if (c->rootfs_propagation != MOUNT_PROPAGATION_SHARED &&
+            c->rootfs_propagation != MOUNT_PROPAGATION_UNBINDABLE)
+                return 0;
+        *reterr_what = "/";
+        if (mount(NULL,
+                  "/",
+                  NULL,
+                  mount_propagation_to_flags(c->rootfs_propagation, c->rootfs_propagation_recursive),
+                  NULL) < 0)
+                return -errno;
+        return 0;
+}
+
 int rootfs_finish(const OciConfig *c, const char **reterr_what) {
         int r;
 
+        r = apply_root_propagation(c, reterr_what);
+        if (r < 0)
+                return r;
+        r = make_cwd(c, reterr_what);
+        if (r < 0)
+                return r;
         r = mask_and_protect(c, reterr_what);
         if (r < 0)
                 return r;

@@ -13,9 +13,9 @@ int rootfs_prepare(const OciConfig *config, const char *rootfs, const char **ret
 /* rootfs_enter(): pivot_root into rootfs (chroot with no_pivot). */
 int rootfs_enter(const char *rootfs, bool no_pivot, const char **reterr_what);
 
-/* rootfs_finish(): masked and read-only paths, a read-only root. Called after the sysctls are written:
- * readonlyPaths usually holds /proc/sys (opencontainers/runc:libcontainer/standard_init_linux.go writes
- * them first too). */
+/* rootfs_finish(): a missing process.cwd, masked and read-only paths, a read-only root. Called after the
+ * sysctls are written: readonlyPaths usually holds /proc/sys
+ * (opencontainers/runc:libcontainer/standard_init_linux.go writes them first too). */
 int rootfs_finish(const OciConfig *config, const char **reterr_what);
 
 /* Opens path inside the directory root_fd, resolving every symlink as if root_fd were "/" (openat2
@@ -23,3 +23,7 @@ int rootfs_finish(const OciConfig *config, const char **reterr_what);
  * components are created as directories, and the last one as a directory or, if !want_dir, an empty
  * file. Returns an O_PATH fd, or -errno. */
 int rootfs_open_in_root(int root_fd, const char *path, bool create, bool want_dir);
+
+/* Opens path inside root_fd as rootfs_open_in_root() resolves it (no symlink leads out, no magic link is
+ * followed), with open flags (O_CLOEXEC is added), creating nothing. Returns an fd or -errno. */
+int rootfs_open_file_in_root(int root_fd, const char *path, int flags);

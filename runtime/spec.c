@@ -261,6 +261,70 @@ static json_t *namespaces_section(const SpecOptions *o) {
         return a;
 }
 
+/* opencontainers/runc:libcontainer/specconv/example.go ToRootless, step by step: no network namespace,
+ * a user namespace mapping the caller to root, /sys an rbind of the host's (a new sysfs needs a network
+ * namespace of one's own), no uid=/gid= mount options (they name ids the namespace lacks), no
+ * linux.resources (no cgroup to write). */
+static int to_rootless(json_t *spec, const SpecOptions *o) {
+        json_t *linux_section = json_object_get(spec, "linux"), *mounts = json_object_get(spec, "mounts");
+        json_t *namespaces = json_array(), *ns, *m;
+        size_t i;
+
+        if (!namespaces)
+                return -ENOMEM;
+        json_array_foreach(json_object_get(linux_section, "namespaces"), i, ns) {
+                const char *type = json_string_value(json_object_get(ns, "type"));
+
+                if (!type || (strcmp(type, "network") != 0 && strcmp(type, "user") != 0))
+                        json_array_append(namespaces, ns);
+        }
+        json_array_append_new(namespaces, json_pack("{s:s}", "type", "user"));
+        json_object_set_new(linux_section, "namespaces", namespaces);
+        json_object_set_new(linux_section,
+                            "uidMappings",
+                            json_pack("[{s:i, s:I, s:i}]",
+                                      "containerID",
+                                      0,
+                                      "hostID",
+                                      (json_int_t) o->rootless_uid,
+                                      "size",
+                                      1));
+        json_object_set_new(linux_section,
+                            "gidMappings",
+                            json_pack("[{s:i, s:I, s:i}]",
+                                      "containerID",
+                                      0,
+                                      "hostID",
+                                      (json_int_t) o->rootless_gid,
+                                      "size",
+                                      1));
+        json_array_foreach(mounts, i, m) {
+                json_t *options = json_object_get(m, "options"), *kept = json_array(), *opt;
+                const char *dst = json_string_value(json_object_get(m, "destination"));
+                size_t j;
+
+                if (!kept)
+                        return -ENOMEM;
+                if (dst && strcmp(dst, "/sys") == 0) {
+                        json_decref(kept);
+                        json_array_set_new(
+                                mounts,
+                                i,
+                                mount_entry("/sys", "none", "/sys", "rbind,nosuid,noexec,nodev,ro"));
+                        continue;
+                }
+                json_array_foreach(options, j, opt) {
+                        const char *v = json_string_value(opt);
+
+                        if (!v || (strncmp(v, "uid=", 4) != 0 && strncmp(v, "gid=", 4) != 0))
+                                json_array_append(kept, opt);
+                }
+                json_object_set_new(m, "options", kept);
+        }
+        json_object_del(linux_section, "resources");
+        return 0;
+}
+
 int spec_build(const SpecOptions *o, json_t **ret, const char **reterr_what) {
         json_t *caps = NULL, *seccomp = NULL, *mounts, *spec, *linux_section;
         int r;
@@ -308,6 +372,11 @@ int spec_build(const SpecOptions *o, json_t **ret, const char **reterr_what) {
         json_decref(caps);
         if (!spec)
                 return -ENOMEM;
+        if (o->rootless) {
+                r = to_rootless(spec, o);
+                if (r < 0)
+                        return json_decref(spec), r;
+        }
         *ret = spec;
         return 0;
 }

@@ -2,6 +2,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 /* The config.json that `tether spec` writes and that `tether run --rootfs` builds in memory: docker's
  * defaults (capabilities, masked and read-only paths, no_new_privs, a seccomp allow-list), adjusted by
@@ -31,6 +32,9 @@ typedef struct SpecOptions {
         bool tty;
         const char *init_path; /* --init: host path of tether-init to bind-mount and run as PID 1 */
         char **args; /* NULL: "sh" */
+        bool rootless; /* spec --rootless: runc's changes for a caller who is not root */
+        uid_t rootless_uid; /* the caller's euid and egid, mapped to 0 */
+        gid_t rootless_gid;
 } SpecOptions;
 
 /* Where --init puts tether-init inside the container: /dev is a tmpfs, so the image is left untouched. */
