@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include "id.h"
 #include "log.h"
 #include "macro.h"
+#include "process-env.h"
 #include "state.h"
 
 int verb_state(const GlobalOptions *g, int argc, char **argv) {
@@ -44,18 +44,17 @@ typedef struct ListEntry {
         char owner[64];
 } ListEntry;
 
+/* The name from /etc/passwd, read directly: a static tether has no NSS (getpwuid would dlopen it). */
 static void owner_name(int dir_fd, char *buf, size_t len) {
-        struct passwd *pw;
+        _cleanup_close_ int fd = -EBADF;
         struct stat st;
 
         if (fstat(dir_fd, &st) < 0) {
                 snprintf(buf, len, "#?");
                 return;
         }
-        pw = getpwuid(st.st_uid);
-        if (pw)
-                snprintf(buf, len, "%s", pw->pw_name);
-        else
+        fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0 || passwd_find_field(fd, st.st_uid, PASSWD_NAME, buf, len) < 0)
                 snprintf(buf, len, "#%u", (unsigned) st.st_uid);
 }
 

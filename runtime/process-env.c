@@ -71,11 +71,11 @@ ProcessEnv *process_env_free(ProcessEnv *e) {
         return NULL;
 }
 
-/* One line, NUL-terminated and writable: 0 and the home if it is uid's, else -ENOENT. Parsed as
- * moby/sys/user does (the library runc uses): fields by ':', the uid in the third. */
-static int passwd_line_home(char *line, uid_t uid, char *buf, size_t len) {
+/* One line, NUL-terminated and writable: 0 and field number `field` if it is uid's, else -ENOENT. Parsed
+ * as moby/sys/user does (the library runc uses): fields by ':', the uid in the third. */
+static int passwd_line_field(char *line, uid_t uid, unsigned field_no, char *buf, size_t len) {
         char *field[7] = {line};
-        size_t n = 1, home_len;
+        size_t n = 1, value_len;
         unsigned long long v = 0;
 
         for (char *p = line; *p && n < ELEMENTSOF(field); p++)
@@ -92,15 +92,15 @@ static int passwd_line_home(char *line, uid_t uid, char *buf, size_t len) {
         }
         if (v != uid)
                 return -ENOENT;
-        home_len = strlen(field[5]);
-        if (home_len >= len)
+        value_len = strlen(field[field_no]);
+        if (value_len >= len)
                 return -ENAMETOOLONG;
-        memcpy(buf, field[5], home_len + 1);
+        memcpy(buf, field[field_no], value_len + 1);
         return 0;
 }
 
 /* No stdio, no allocation: the container's first process calls this between clone and exec. */
-int passwd_find_home(int fd, uid_t uid, char *buf, size_t len) {
+int passwd_find_field(int fd, uid_t uid, PasswdField field, char *buf, size_t len) {
         char line[PASSWD_LINE_MAX];
         size_t fill = 0, total = 0;
         bool skipping = false; /* in a line longer than the buffer */
@@ -114,7 +114,8 @@ int passwd_find_home(int fd, uid_t uid, char *buf, size_t len) {
                         return -errno;
                 if (n == 0) { /* a last line without a newline */
                         line[fill] = '\0';
-                        return fill > 0 && !skipping ? passwd_line_home(line, uid, buf, len) : -ENOENT;
+                        return fill > 0 && !skipping ? passwd_line_field(line, uid, field, buf, len)
+                                                     : -ENOENT;
                 }
                 total += (size_t) n;
                 if (total > PASSWD_SIZE_MAX)
@@ -123,7 +124,7 @@ int passwd_find_home(int fd, uid_t uid, char *buf, size_t len) {
                 while ((nl = memchr(line, '\n', fill))) {
                         *nl = '\0';
                         if (!skipping) {
-                                r = passwd_line_home(line, uid, buf, len);
+                                r = passwd_line_field(line, uid, field, buf, len);
                                 if (r != -ENOENT)
                                         return r;
                         }
@@ -147,7 +148,7 @@ static void fill_home(ProcessEnv *e, int root_fd, uid_t uid) {
 
         fd = rootfs_open_file_in_root(root_fd, "/etc/passwd", O_RDONLY | O_NONBLOCK | O_NOCTTY);
         if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-            passwd_find_home(fd, uid, e->home + 5, PROCESS_ENV_HOME_MAX - 5) < 0)
+            passwd_find_field(fd, uid, PASSWD_HOME, e->home + 5, PROCESS_ENV_HOME_MAX - 5) < 0)
                 strcpy(e->home, "HOME=/");
 }
 

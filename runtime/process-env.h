@@ -47,6 +47,12 @@ int process_env_set_home_at(OciProcess *p, int root_fd);
 /* The same for the container whose first process is pid, held by pidfd: its root is /proc/PID/root. */
 int process_env_set_home_of(OciProcess *p, pid_t pid, int pidfd);
 
-/* The home directory of uid in an open passwd file (name:pw:uid:gid:gecos:home:shell lines; no NSS).
- * Returns 0 and the home in buf, -ENOENT if uid has no entry, -ENAMETOOLONG, or -errno. */
-int passwd_find_home(int fd, uid_t uid, char *buf, size_t len);
+typedef enum PasswdField {
+        PASSWD_NAME = 0,
+        PASSWD_HOME = 5,
+} PasswdField;
+
+/* A field of uid's entry in an open passwd file (name:pw:uid:gid:gecos:home:shell lines; no NSS, which a
+ * static tether has not). Returns 0 and the field in buf, -ENOENT if uid has no entry, -ENAMETOOLONG,
+ * or -errno. */
+int passwd_find_field(int fd, uid_t uid, PasswdField field, char *buf, size_t len);
