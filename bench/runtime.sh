@@ -5,7 +5,8 @@
 #
 #   sudo bench/runtime.sh [--quick]
 #
-# TETHER overrides the runtime under test (default build/runtime/tether). Prints a markdown table and writes
+# TETHER overrides the runtime under test (default build/runtime/tether); TETHER_BASELINE adds a row for
+# another tether binary (an older commit's), to show what a change costs. Prints a markdown table and writes
 # it to bench/results/runtime.md. This machine's absolute times mean little; only compare within one run.
 #
 # crun 1.8.1 refuses every container on a hybrid cgroup host ("cgroups in hybrid mode not supported, drop
@@ -90,11 +91,12 @@ prefix=tbench$$- # every container id and cgroup of ours starts with it
 tether_bin=$tmp/bin/tether
 cleanup() {
         local root d
-        for root in "$tmp/state/tether" "$tmp/root-tether-disk" "$tmp/state/crun" "$tmp/state/runc"; do
+        for root in "$tmp/state/tether" "$tmp/state/tether-base" "$tmp/root-tether-disk" "$tmp/state/crun" "$tmp/state/runc"; do
                 for d in "$root/$prefix"*; do # containers left over by a failed run
                         [[ -d $d ]] || continue
                         case "$root" in
                         */crun) "$crun" --root "$root" delete --force "${d##*/}" ;;
+                        */tether-base) "$tmp/bin-base/tether" --root "$root" delete --force "${d##*/}" ;;
                         */runc) "$runc" --root "$root" delete --force "${d##*/}" ;;
                         *) "$tether_bin" --root "$root" delete --force "${d##*/}" ;;
                         esac >/dev/null 2>&1 || true
@@ -112,6 +114,12 @@ trap cleanup EXIT
 # Everything runs from a private copy of tether: others rebuild build/ while we measure.
 mkdir "$tmp/bin"
 cp "$tether" "$tether_bin"
+baseline=${TETHER_BASELINE:-}
+if [[ -n $baseline ]]; then
+        [[ -x $baseline ]] || die "TETHER_BASELINE '$baseline' is not an executable"
+        mkdir "$tmp/bin-base"
+        cp "$baseline" "$tmp/bin-base/tether"
+fi
 
 # The harness: hyperfine -N runs it, it takes the next container id from a counter, swaps "{}" in its
 # arguments for it and execs the command with stdin an empty file and stdout and stderr appended to a log:
@@ -192,7 +200,7 @@ jq --arg root "$bundle/rootfs" 'del(.linux.resources) | .root.path = $root' "$bu
 # more row runs tether with its state on ext4 (in /tmp) to show what that costs.
 mkdir "$tmp/state"
 mount -t tmpfs -o mode=0700,size=64m tmpfs "$tmp/state"
-mkdir "$tmp/state/tether" "$tmp/state/crun" "$tmp/state/runc" "$tmp/root-tether-disk"
+mkdir "$tmp/state/tether" "$tmp/state/tether-base" "$tmp/state/crun" "$tmp/state/runc" "$tmp/root-tether-disk"
 
 # The measured commands: name, description, argv (a string, split on spaces; no path here has one).
 unshare_cmd="unshare --pid --fork --mount --uts --ipc --net --cgroup /bin/true"
@@ -202,7 +210,8 @@ desc[true]="fork+exec floor: \`/bin/true\`"
 desc[unshare]="unshare floor: \`$unshare_cmd\`"
 desc[h-true]="harness → \`/bin/true\`"
 desc[h-unshare]="harness → unshare floor"
-desc[tether]="tether run (does no cgroup work yet)"
+desc[tether]="tether run (re-executed from its sealed binary; does no cgroup work yet)"
+desc[tether-base]="tether run, the baseline binary (TETHER_BASELINE)"
 desc[tether-disk]="tether run, --root on ext4 instead of tmpfs"
 desc[crun]="crun run, cgroup manager cgroupfs (default)"
 desc[crun-nocg]="crun --cgroup-manager=disabled run"
@@ -216,11 +225,14 @@ cmd[unshare]="$unshare_cmd"
 cmd[h-true]="$(harness h-true) /bin/true"
 cmd[h-unshare]="$(harness h-unshare) $unshare_cmd"
 cmd[tether]="$(harness tether) $tether_bin --root $tmp/state/tether run --bundle $bundle {}"
+cmd[tether-base]="$(harness tether-base) $tmp/bin-base/tether --root $tmp/state/tether-base run --bundle $bundle {}"
 cmd[tether-disk]="$(harness tether-disk) $tether_bin --root $tmp/root-tether-disk run --bundle $bundle {}"
 cmd[crun]="$(harness crun) $crun --root $tmp/state/crun run --bundle $bundle {}"
 cmd[crun-nocg]="$(harness crun-nocg) $crun --cgroup-manager=disabled --root $tmp/state/crun run --bundle $bundle {}"
 cmd[runc]="$(harness runc) $runc --root $tmp/state/runc run --bundle $bundle {}"
 cmd[runc-nores]="$(harness runc-nores) $runc --root $tmp/state/runc run --bundle $bundle_nores {}"
+
+[[ -z $baseline ]] || names+=(tether-base)
 
 # One try of each before measuring, so a broken runtime fails here with its message, not inside hyperfine.
 for n in "${names[@]}"; do
@@ -446,6 +458,7 @@ report() {
         ratio_row "runc" runc ""
         ratio_row "runc, no linux.resources" runc-nores ""
         ratio_row "tether with its --root on ext4 (the fsyncs' cost)" tether-disk ""
+        [[ -z $baseline ]] || ratio_row "the baseline tether (TETHER_BASELINE: what this build's changes cost)" tether-base ""
         ratio_row "unshare floor, both through the harness" h-unshare "≤ 2"
         ratio_row "unshare floor, harness cost taken off tether" unshare "≤ 2" net
         ratio_row "fork+exec floor, both through the harness" h-true ""
