@@ -23,6 +23,7 @@
 #include "log.h"
 #include "macro.h"
 #include "oci-config.h"
+#include "oci-validate.h"
 #include "pidfd-util.h"
 #include "spec.h"
 #include "state.h"
@@ -418,6 +419,7 @@ static int create_from_args(const GlobalOptions *g,
         _cleanup_close_ int root_fd = -EBADF, console_fd = -EBADF;
         _cleanup_free_ char *text = NULL;
         char bundle[PATH_MAX], rootfs[PATH_MAX];
+        OciError validate_error = {};
         ContainerError error = {};
         ContainerOptions o;
         int r;
@@ -434,6 +436,12 @@ static int create_from_args(const GlobalOptions *g,
                 return r;
         if (!config->process)
                 return log_error("'%s/config.json' has no 'process' to run", bundle), -EINVAL;
+        /* Settings that would change the host's, not the container's: refused before anything exists. */
+        r = oci_config_validate(config, &validate_error);
+        if (r == -EINVAL)
+                return log_error("container '%s': %s", a->id, validate_error.message), r;
+        if (r < 0)
+                return log_error_errno(r, "container '%s': %s", a->id, validate_error.message);
         if (config->process->terminal && !a->console_socket && own_console_fd < 0)
                 return log_error("process.terminal is set, but no --console-socket is given"), -EINVAL;
         if (config->process->terminal && !a->console_socket) {
