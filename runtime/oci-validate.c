@@ -1,6 +1,7 @@
 /* The checks of a config against the namespaces it would run in (oci-validate.h). */
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,6 +22,18 @@ static const char *const proc_ns_names[_OCI_NAMESPACE_TYPE_MAX] = {
 
 /* Fills in reterr (if not NULL) and returns error, so that "return fail(reterr, -errno, ...);" keeps errno:
  * the arguments are evaluated before the body runs. */
+/* As runc's messages name them. */
+static const char *const ns_labels[_OCI_NAMESPACE_TYPE_MAX] = {
+        [OCI_NAMESPACE_MOUNT] = "mount",
+        [OCI_NAMESPACE_PID] = "PID",
+        [OCI_NAMESPACE_NETWORK] = "network",
+        [OCI_NAMESPACE_IPC] = "IPC",
+        [OCI_NAMESPACE_UTS] = "UTS",
+        [OCI_NAMESPACE_USER] = "user",
+        [OCI_NAMESPACE_CGROUP] = "cgroup",
+        [OCI_NAMESPACE_TIME] = "time",
+};
+
 _printf_(4, 5) static int fail(OciError *reterr, int error, const char *path, const char *fmt, ...) {
         va_list ap;
 
@@ -78,6 +91,98 @@ static int check_names(const OciConfig *c, OciError *reterr) {
         return 0;
 }
 
+/* The IPC namespace's sysctls besides fs.mqueue.*: runc's validSysctlMap. */
+static const char *const ipc_sysctls[] = {
+        "kernel.msgmax",
+        "kernel.msgmnb",
+        "kernel.msgmni",
+        "kernel.sem",
+        "kernel.shmall",
+        "kernel.shmmax",
+        "kernel.shmmni",
+        "kernel.shm_rmid_forced",
+};
+
+static bool is_ipc_sysctl(const char *key) {
+        if (strncmp(key, "fs.mqueue.", strlen("fs.mqueue.")) == 0)
+                return true;
+        for (size_t i = 0; i < ELEMENTSOF(ipc_sysctls); i++)
+                if (strcmp(key, ipc_sysctls[i]) == 0)
+                        return true;
+        return false;
+}
+
+/* The namespace a sysctl lives in, after runc's sysctl(): /proc/sys is not all namespaced, and what is
+ * belongs to the namespace of the process that writes it. _OCI_NAMESPACE_TYPE_INVALID for the host's. */
+static OciNamespaceType sysctl_namespace(const char *key) {
+        if (is_ipc_sysctl(key))
+                return OCI_NAMESPACE_IPC;
+        if (strncmp(key, "net.", strlen("net.")) == 0)
+                return OCI_NAMESPACE_NETWORK;
+        if (strcmp(key, "kernel.hostname") == 0 || strcmp(key, "kernel.domainname") == 0)
+                return OCI_NAMESPACE_UTS;
+        /* runc: writable on behalf of the initial user namespace without one, where it would raise limits
+         * (max_user_namespaces) an admin had lowered, for the whole host. */
+        if (strncmp(key, "user.", strlen("user.")) == 0)
+                return OCI_NAMESPACE_USER;
+        return _OCI_NAMESPACE_TYPE_INVALID;
+}
+
+/* known[t]: whether namespace type t is private, as oci_config_validate() caches it. */
+static int check_sysctl(const OciConfig *c, const char *key, int known[], OciError *reterr) {
+        OciNamespaceType t;
+
+        /* process_apply_sysctl() maps the dots to slashes; a '/' or '..' could walk out of /proc/sys.
+         * runc also takes "net/ipv4/ip_forward" (validator.go convertSysctlVariableToDotsSeparator). */
+        if (strchr(key, '/') || strstr(key, ".."))
+                return fail(reterr,
+                            -EINVAL,
+                            "linux.sysctl",
+                            "invalid sysctl '%s': expected a name with dots, such as 'net.ipv4.ip_forward'",
+                            key);
+        t = sysctl_namespace(key);
+        if (t < 0)
+                return fail(reterr,
+                            -EINVAL,
+                            "linux.sysctl",
+                            "sysctl '%s' is not in a separate kernel namespace: it would change the host's",
+                            key);
+        if (known[t] < 0) {
+                known[t] = namespace_is_private(c, t, reterr);
+                if (known[t] < 0)
+                        return known[t];
+        }
+        if (known[t] == 0)
+                return fail(reterr,
+                            -EINVAL,
+                            "linux.sysctl",
+                            "unable to set sysctl '%s' without a private %s namespace",
+                            key,
+                            ns_labels[t]);
+        /* runc: namespaced, but the OCI field "hostname" says it, and one of the two would lose. */
+        if (strcmp(key, "kernel.hostname") == 0)
+                return fail(
+                        reterr,
+                        -EINVAL,
+                        "linux.sysctl",
+                        "sysctl 'kernel.hostname' is not allowed: it conflicts with the OCI field 'hostname'");
+        return 0;
+}
+
 int oci_config_validate(const OciConfig *c, OciError *reterr) {
-        return check_names(c, reterr);
+        /* Per namespace type: 1 private, 0 not, -1 not looked at yet. Looked at once, as runc's netOnce. */
+        int known[_OCI_NAMESPACE_TYPE_MAX];
+        int r;
+
+        r = check_names(c, reterr);
+        if (r < 0)
+                return r;
+        for (size_t t = 0; t < ELEMENTSOF(known); t++)
+                known[t] = -1;
+        for (size_t i = 0; i < c->n_sysctl; i++) {
+                r = check_sysctl(c, c->sysctl[i].key, known, reterr);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
 }

@@ -1,6 +1,6 @@
 """Settings of config.json that would change the host's, not the container's: a hostname or domainname
-without a UTS namespace of the container's own. Each is an attack: tether must refuse it before it creates
-anything (no state, no process), naming what it refuses.
+without a UTS namespace of the container's own, a sysctl outside its namespace (linux.sysctl). Each is an
+attack: tether must refuse it before it creates anything (no state, no process), naming what it refuses.
 
 On a tether that lacked the check the attack would land in the namespace tether runs in, so tether runs
 here in private namespaces of the test's own (unshare(1) around it): the damage, if any, stays there, and
@@ -8,6 +8,8 @@ the test reads it back from there."""
 
 import shlex
 import subprocess
+
+import pytest
 
 import runtime_helpers
 from helpers import TIMEOUT
@@ -91,3 +93,76 @@ def test_hostname_in_joined_uts_namespace(rt):
         holder.stdin.close()
         holder.wait(TIMEOUT)
         holder.stdout.close()
+
+
+# -- linux.sysctl ------------------------------------------------------------------------------------------
+# opencontainers/runc:libcontainer/configs/validate/validator.go sysctl(): IPC keys need an ipc namespace,
+# net.* a network namespace that is not the runtime's, kernel.domainname a uts one; all else is the host's.
+
+
+def sysctl_path(key):
+    return "/proc/sys/" + key.replace(".", "/")
+
+
+def refused_sysctl(err, key):
+    assert f"sysctl '{key}'" in err, err
+
+
+def test_sysctl_not_namespaced(rt):
+    """fs.lease-break-time is the host's whatever the namespaces: refused. The test asks for the value the
+    host has now, so that a tether that wrongly wrote it changed nothing."""
+    with open(sysctl_path("fs.lease-break-time")) as f:
+        current = f.read().strip()
+    config = rt.config(["true"])   # every namespace a sysctl could be in
+    config["linux"]["sysctl"] = {"fs.lease-break-time": current}
+    r = rt.run_bundle(config)
+    err = r.stderr.decode()
+    assert r.returncode == 1, f"exit code {r.returncode}; stderr: {err!r}"
+    refused_sysctl(err, "fs.lease-break-time")
+    assert "is not in a separate kernel namespace" in err, err
+    rt.assert_nothing_left()
+
+
+@pytest.mark.parametrize("key,unshare_flag,dropped,ns_path,private,attack", [
+    ("net.ipv4.ip_forward", "--net", "network", None, "0", "1"),
+    ("net.ipv4.ip_forward", "--net", "network", "/proc/self/ns/net", "0", "1"),
+    ("kernel.msgmax", "--ipc", "ipc", None, "8000", "12345"),
+    ("fs.mqueue.msg_max", "--ipc", "ipc", None, "11", "12"),
+    ("kernel.shm_rmid_forced", "--ipc", "ipc", "/proc/self/ns/ipc", "0", "1"),
+    ("kernel.hostname", "--uts", "uts", None, "tether-private-uts", "tether-attacked"),
+    ("kernel.domainname", "--uts", "uts", None, "tether.private", "attacked.example"),
+], ids=["net", "net-joined-own", "ipc-msgmax", "ipc-mqueue", "ipc-joined-own", "uts-hostname", "uts-domainname"])
+def test_sysctl_outside_its_namespace(rt, key, unshare_flag, dropped, ns_path, private, attack):
+    """The key's namespace missing from linux.namespaces, or joined by a path that names tether's own: the
+    test's private namespace around tether, where the value must stay as the test set it."""
+    config = rt.config(["true"])
+    namespaces = [n for n in config["linux"]["namespaces"] if n["type"] != dropped]
+    if ns_path:
+        namespaces.append({"type": dropped, "path": ns_path})
+    config["linux"] = {"namespaces": namespaces, "sysctl": {key: attack}}
+    path = sysctl_path(key)
+    rc, after, err = run_unshared(rt, [unshare_flag], config, before=f"echo {private} > {path}", after=f"cat {path}")
+    assert rc == 1, f"exit code {rc}; stderr: {err!r}"
+    refused_sysctl(err, key)
+    assert after.strip() == private, f"{key} of tether's own namespace changed"
+    rt.assert_nothing_left()
+
+
+@pytest.mark.parametrize("key,value", [
+    ("net.ipv4.ip_forward", "1"),
+    ("kernel.msgmax", "12345"),
+    ("fs.mqueue.msg_max", "12"),
+    ("kernel.domainname", "sysctl.example"),
+], ids=["net", "ipc", "mqueue", "uts"])
+def test_sysctl_in_its_namespace(rt, key, value):
+    """With their namespaces (rt.config has network, ipc and uts) the keys are the container's to set."""
+    config = rt.config(["cat", sysctl_path(key)])
+    config["linux"]["sysctl"] = {key: value}
+    with open(sysctl_path(key)) as f:
+        before = f.read()
+    r = rt.run_bundle(config)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode().strip() == value
+    with open(sysctl_path(key)) as f:
+        assert f.read() == before
+    rt.assert_nothing_left()
