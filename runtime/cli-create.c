@@ -57,6 +57,7 @@ typedef struct CreateArgs {
         bool no_new_keyring;
         bool detach;
         bool keep;
+        bool help; /* -h or --help: the usage is printed, nothing else to do */
         unsigned preserve_fds;
         const char *id;
         char id_buf[32];
@@ -266,6 +267,7 @@ static int parse_create_args(const char *verb, const char *usage, int argc, char
                 {"tty", no_argument, NULL, 't'},
                 {"init", no_argument, NULL, OPT_INIT},
                 {"rm", no_argument, NULL, OPT_RM},
+                {"help", no_argument, NULL, 'h'},
                 {}};
         bool is_run = strcmp(verb, "run") == 0, is_spec = strcmp(verb, "spec") == 0;
         char *end;
@@ -275,7 +277,7 @@ static int parse_create_args(const char *verb, const char *usage, int argc, char
         optind = 0;
         int longindex = -1;
 
-        while ((c = getopt_long(argc, argv, is_run ? "+:b:dt" : "+:b:", options, &longindex)) >= 0)
+        while ((c = getopt_long(argc, argv, is_run ? "+:b:dth" : "+:b:h", options, &longindex)) >= 0)
                 switch (c) {
                 case 'b':
                         a->bundle = optarg;
@@ -304,6 +306,9 @@ static int parse_create_args(const char *verb, const char *usage, int argc, char
                 case OPT_KEEP:
                         a->keep = true;
                         break;
+                case 'h':
+                        a->help = true;
+                        return cli_help(verb, usage);
                 case ':':
                         return cli_usage_error(
                                 verb, usage, "option '%s' needs an argument", argv[optind - 1]);
@@ -486,7 +491,7 @@ int verb_create(const GlobalOptions *g, int argc, char **argv) {
         int r;
 
         r = parse_create_args("create", CREATE_USAGE, argc, argv, &a);
-        if (r != 0)
+        if (r != 0 || a.help)
                 return r;
         return create_from_args(g, &a, NULL, -EBADF, &root_fd, &pid) < 0 ? 1 : 0;
 }
@@ -507,6 +512,8 @@ static int start_container(const GlobalOptions *g, const char *id) {
 }
 
 int verb_start(const GlobalOptions *g, int argc, char **argv) {
+        if (argc == 2 && cli_is_help(argv[1]))
+                return cli_help("start", "ID");
         if (argc != 2)
                 return cli_usage_error("start", "ID", "expected exactly one container id");
         return start_container(g, argv[1]) < 0 ? 1 : 0;
@@ -564,7 +571,7 @@ int verb_run(const GlobalOptions *g, int argc, char **argv) {
         int r, status, fds[2];
 
         r = parse_create_args("run", RUN_USAGE, argc, argv, &a);
-        if (r != 0)
+        if (r != 0 || a.help)
                 return r;
         /* Blocked from before the container exists until it is gone, so that a signal meant for it is
          * forwarded, never lost, nor kills us and orphans it; the container's process gets our mask back. */
@@ -611,7 +618,7 @@ int verb_spec(const GlobalOptions *g, int argc, char **argv) {
         int r;
 
         r = parse_create_args("spec", SPEC_USAGE, argc, argv, &a);
-        if (r != 0)
+        if (r != 0 || a.help)
                 return r;
         r = spec_build(&a.spec, &spec, &what);
         if (r < 0)

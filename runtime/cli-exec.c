@@ -43,6 +43,7 @@ typedef struct ExecArgs {
         json_t *env, *caps, *gids; /* arrays */
         bool no_new_privs;
         bool detach;
+        bool help; /* -h or --help: the usage is printed, nothing else to do */
         unsigned preserve_fds;
         const char *id;
         char **command;
@@ -64,12 +65,13 @@ static int parse_exec_args(int argc, char **argv, ExecArgs *a) {
                 {"preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS},
                 {"tty", no_argument, NULL, 't'},
                 {"console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET},
+                {"help", no_argument, NULL, 'h'},
                 {}};
         char *end;
         int c;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "+:p:e:u:g:c:dt", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "+:p:e:u:g:c:dth", options, NULL)) >= 0)
                 switch (c) {
                 case 'p':
                         a->process_file = optarg;
@@ -118,6 +120,9 @@ static int parse_exec_args(int argc, char **argv, ExecArgs *a) {
                 case OPT_CONSOLE_SOCKET:
                         a->console_socket = optarg;
                         break;
+                case 'h':
+                        a->help = true;
+                        return cli_help("exec", EXEC_USAGE);
                 case ':':
                         return cli_usage_error(
                                 "exec", EXEC_USAGE, "option '%s' needs an argument", argv[optind - 1]);
@@ -396,7 +401,7 @@ int verb_exec(const GlobalOptions *g, int argc, char **argv) {
         pid_t pid;
 
         r = parse_exec_args(argc, argv, &a);
-        if (r != 0)
+        if (r != 0 || a.help)
                 goto finish;
         r = EXEC_FAILED;
         if (cli_open_container(g, a.id, &root_fd, &dir_fd) < 0)

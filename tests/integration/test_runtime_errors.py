@@ -261,6 +261,32 @@ def test_usage_error(rt, args, message):
     rt.assert_nothing_left()
 
 
+VERBS = ["create", "delete", "exec", "features", "kill", "list", "ps", "run", "spec", "start", "state"]
+
+
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+@pytest.mark.parametrize("verb", VERBS)
+def test_verb_help(rt, verb, flag):
+    """As runc's: the verb's usage on stdout, nothing on stderr, exit 0; no "unknown option" first."""
+    r = rt.tether(verb, flag)
+    assert (r.returncode, r.stderr) == (0, b""), r.stderr
+    assert re.match(f"Usage: tether {verb}[ \n]", r.stdout.decode()), r.stdout
+    rt.assert_nothing_left()
+
+
+@pytest.mark.parametrize("args", [["run", "--bundle", "b", "--help"], ["exec", "-t", "--help"],
+                                  ["list", "--quiet", "-h"]], ids=["run", "exec", "list"])
+def test_verb_help_after_options(rt, args):
+    r = rt.tether(*args)
+    assert (r.returncode, r.stderr) == (0, b""), r.stderr
+    assert re.match(f"Usage: tether {args[0]}[ \n]", r.stdout.decode()), r.stdout
+
+
+def test_help_after_the_command_is_the_command_s(rt):
+    """Past the id and "--", --help belongs to the container's program."""
+    assert rt.run(cmd=["echo", "--help", "-h"]).stdout == b"--help -h\n"
+
+
 def test_error_also_logged_as_json(rt):
     """--log FILE --log-format json: runc's records, which podman and containerd read back."""
     log = os.path.join(rt.work, "log.json")
