@@ -34,11 +34,26 @@ echo ready > /host/ready
 while :; do sleep 1 & wait $!; done
 '
 
+# The fifo is opened read-write here, so that neither its writers nor we block in open(): the payload
+# writes "ready" into it, and if tether run exits first (the container could not start), the subshell
+# around it writes "exited", so that a failing demo fails at once instead of waiting forever.
+exec 3<>"$tmp/ready"
 step "tether run --init --rootfs $rootfs --hostname demo demo -- sh -c PAYLOAD"
-"$tether" --root "$state" run --init --rootfs "$rootfs" --hostname demo --mount "$tmp:/host" demo -- \
-        sh -c "$payload" </dev/null &
+(
+        status=0
+        "$tether" --root "$state" run --init --rootfs "$rootfs" --hostname demo --mount "$tmp:/host" demo -- \
+                sh -c "$payload" </dev/null 3>&- || status=$?
+        echo exited >&3
+        exit "$status"
+) &
 run_pid=$!
-read -r _ < "$tmp/ready"
+read -r started <&3
+if [ "$started" != ready ]; then
+        status=0
+        wait "$run_pid" || status=$?
+        echo "demo: the container did not start: tether run exited with status $status" >&2
+        exit 1
+fi
 
 step "tether list; tether ps demo (the orphans are gone: tether-init reaped them)"
 "$tether" --root "$state" list

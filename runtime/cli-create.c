@@ -23,6 +23,7 @@
 #include "log.h"
 #include "macro.h"
 #include "oci-config.h"
+#include "oci-validate.h"
 #include "pidfd-util.h"
 #include "spec.h"
 #include "state.h"
@@ -56,6 +57,7 @@ typedef struct CreateArgs {
         bool no_new_keyring;
         bool detach;
         bool keep;
+        bool help; /* -h or --help: the usage is printed, nothing else to do */
         unsigned preserve_fds;
         const char *id;
         char id_buf[32];
@@ -273,6 +275,7 @@ static int parse_create_args(
                 {"init", no_argument, NULL, OPT_INIT},
                 {"rm", no_argument, NULL, OPT_RM},
                 {"rootless", no_argument, NULL, OPT_ROOTLESS},
+                {"help", no_argument, NULL, 'h'},
                 {}};
         bool is_run = strcmp(verb, "run") == 0, is_spec = strcmp(verb, "spec") == 0;
         char *end;
@@ -282,7 +285,7 @@ static int parse_create_args(
         optind = 0;
         int longindex = -1;
 
-        while ((c = getopt_long(argc, argv, is_run ? "+:b:dt" : "+:b:", options, &longindex)) >= 0)
+        while ((c = getopt_long(argc, argv, is_run ? "+:b:dth" : "+:b:h", options, &longindex)) >= 0)
                 switch (c) {
                 case 'b':
                         a->bundle = optarg;
@@ -318,6 +321,9 @@ static int parse_create_args(
                         a->spec.rootless_uid = geteuid();
                         a->spec.rootless_gid = getegid();
                         break;
+                case 'h':
+                        a->help = true;
+                        return cli_help(verb, usage);
                 case ':':
                         return cli_usage_error(
                                 verb, usage, "option '%s' needs an argument", argv[optind - 1]);
@@ -455,6 +461,7 @@ static int create_from_args(const GlobalOptions *g,
         _cleanup_close_ int root_fd = -EBADF, console_fd = -EBADF;
         _cleanup_free_ char *text = NULL;
         char bundle[PATH_MAX], rootfs[PATH_MAX];
+        OciError validate_error = {};
         ContainerError error = {};
         ContainerOptions o;
         unsigned listen_fds;
@@ -476,6 +483,12 @@ static int create_from_args(const GlobalOptions *g,
                 return r;
         if (!config->process)
                 return log_error("'%s/config.json' has no 'process' to run", bundle), -EINVAL;
+        /* Settings that would change the host's, not the container's: refused before anything exists. */
+        r = oci_config_validate(config, &validate_error);
+        if (r == -EINVAL)
+                return log_error("container '%s': %s", a->id, validate_error.message), r;
+        if (r < 0)
+                return log_error_errno(r, "container '%s': %s", a->id, validate_error.message);
         if (config->process->terminal && !a->console_socket && own_console_fd < 0)
                 return log_error("process.terminal is set, but no --console-socket is given"), -EINVAL;
         if (config->process->terminal && !a->console_socket) {
@@ -524,7 +537,7 @@ int verb_create(const GlobalOptions *g, int argc, char **argv) {
         int r;
 
         r = parse_create_args(g, "create", CREATE_USAGE, argc, argv, &a);
-        if (r != 0)
+        if (r != 0 || a.help)
                 return r;
         return create_from_args(g, &a, NULL, -EBADF, &root_fd, &pid) < 0 ? 1 : 0;
 }
@@ -545,6 +558,8 @@ static int start_container(const GlobalOptions *g, const char *id) {
 }
 
 int verb_start(const GlobalOptions *g, int argc, char **argv) {
+        if (argc == 2 && cli_is_help(argv[1]))
+                return cli_help("start", "ID");
         if (argc != 2)
                 return cli_usage_error("start", "ID", "expected exactly one container id");
         return start_container(g, argv[1]) < 0 ? 1 : 0;
@@ -602,7 +617,7 @@ int verb_run(const GlobalOptions *g, int argc, char **argv) {
         int r, status, fds[2];
 
         r = parse_create_args(g, "run", RUN_USAGE, argc, argv, &a);
-        if (r != 0)
+        if (r != 0 || a.help)
                 return r;
         /* Blocked from before the container exists until it is gone, so that a signal meant for it is
          * forwarded, never lost, nor kills us and orphans it; the container's process gets our mask back. */
@@ -649,7 +664,7 @@ int verb_spec(const GlobalOptions *g, int argc, char **argv) {
         int r;
 
         r = parse_create_args(g, "spec", SPEC_USAGE, argc, argv, &a);
-        if (r != 0)
+        if (r != 0 || a.help)
                 return r;
         r = spec_build(&a.spec, &spec, &what);
         if (r < 0)

@@ -46,6 +46,7 @@ typedef struct ExecArgs {
         json_t *env, *caps, *gids; /* arrays */
         int no_new_privs; /* -1: not given, the config's holds; else the flag's value */
         bool detach;
+        bool help; /* -h or --help: the usage is printed, nothing else to do */
         unsigned preserve_fds;
         const char *id;
         char **command;
@@ -81,12 +82,13 @@ static int parse_exec_args(int argc, char **argv, ExecArgs *a) {
                 {"preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS},
                 {"tty", no_argument, NULL, 't'},
                 {"console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET},
+                {"help", no_argument, NULL, 'h'},
                 {}};
         char *end;
         int c;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "+:p:e:u:g:c:dt", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "+:p:e:u:g:c:dth", options, NULL)) >= 0)
                 switch (c) {
                 case 'p':
                         a->process_file = optarg;
@@ -138,6 +140,9 @@ static int parse_exec_args(int argc, char **argv, ExecArgs *a) {
                 case OPT_CONSOLE_SOCKET:
                         a->console_socket = optarg;
                         break;
+                case 'h':
+                        a->help = true;
+                        return cli_help("exec", EXEC_USAGE);
                 case ':':
                         return cli_usage_error(
                                 "exec", EXEC_USAGE, "option '%s' needs an argument", argv[optind - 1]);
@@ -436,7 +441,7 @@ int verb_exec(const GlobalOptions *g, int argc, char **argv) {
         pid_t pid;
 
         r = parse_exec_args(argc, argv, &a);
-        if (r != 0)
+        if (r != 0 || a.help)
                 goto finish;
         r = EXEC_FAILED;
         if (cli_check_preserve_fds(g, a.preserve_fds) < 0)

@@ -62,6 +62,8 @@ int verb_features(const GlobalOptions *g, int argc, char **argv) {
         _cleanup_free_ char *text = NULL;
         json_t *j;
 
+        if (argc == 2 && cli_is_help(argv[1]))
+                return cli_help("features", "");
         if (argc != 1)
                 return cli_usage_error("features", "", "takes no arguments");
         j = json_pack(

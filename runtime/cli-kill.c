@@ -21,7 +21,8 @@
 #define DELETE_USAGE "[--force] ID"
 
 int verb_kill(const GlobalOptions *g, int argc, char **argv) {
-        static const struct option options[] = {{"all", no_argument, NULL, 'a'}, {}};
+        static const struct option options[] = {
+                {"all", no_argument, NULL, 'a'}, {"help", no_argument, NULL, 'h'}, {}};
         _cleanup_(container_state_freep) ContainerState *s = NULL;
         _cleanup_close_ int root_fd = -EBADF, dir_fd = -EBADF;
         const char *id, *signame = "SIGTERM";
@@ -30,7 +31,9 @@ int verb_kill(const GlobalOptions *g, int argc, char **argv) {
         int c, sig, r;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "+:a", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "+:ah", options, NULL)) >= 0) {
+                if (c == 'h')
+                        return cli_help("kill", KILL_USAGE);
                 if (c != 'a')
                         return cli_usage_error("kill", KILL_USAGE, "unknown option '%s'", argv[optind - 1]);
                 all = true;
@@ -77,7 +80,8 @@ static bool container_missing(const GlobalOptions *g, const char *id) {
 }
 
 int verb_delete(const GlobalOptions *g, int argc, char **argv) {
-        static const struct option options[] = {{"force", no_argument, NULL, 'f'}, {}};
+        static const struct option options[] = {
+                {"force", no_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {}};
         _cleanup_(container_state_freep) ContainerState *s = NULL;
         _cleanup_close_ int root_fd = -EBADF, dir_fd = -EBADF;
         ContainerStatus status;
@@ -86,7 +90,9 @@ int verb_delete(const GlobalOptions *g, int argc, char **argv) {
         int c, r;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "+:f", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "+:fh", options, NULL)) >= 0) {
+                if (c == 'h')
+                        return cli_help("delete", DELETE_USAGE);
                 if (c != 'f')
                         return cli_usage_error(
                                 "delete", DELETE_USAGE, "unknown option '%s'", argv[optind - 1]);

@@ -84,7 +84,8 @@ static int run_ps(char **ps_args, const pid_t *pids, size_t n) {
 }
 
 int verb_ps(const GlobalOptions *g, int argc, char **argv) {
-        static const struct option options[] = {{"format", required_argument, NULL, 'f'}, {}};
+        static const struct option options[] = {
+                {"format", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {}};
         _cleanup_(container_state_freep) ContainerState *s = NULL;
         _cleanup_close_ int root_fd = -EBADF, dir_fd = -EBADF;
         _cleanup_free_ pid_t *pids = NULL;
@@ -94,7 +95,9 @@ int verb_ps(const GlobalOptions *g, int argc, char **argv) {
         int c, r;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "+:f:", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "+:f:h", options, NULL)) >= 0) {
+                if (c == 'h')
+                        return cli_help("ps", PS_USAGE);
                 if (c != 'f' || (strcmp(optarg, "json") != 0 && strcmp(optarg, "table") != 0))
                         return cli_usage_error("ps", PS_USAGE, "invalid option '%s'", argv[optind - 1]);
                 json = strcmp(optarg, "json") == 0;

@@ -18,12 +18,16 @@
 #include "process-env.h"
 #include "state.h"
 
+#define LIST_USAGE "[--format table|json] [--quiet]"
+
 int verb_state(const GlobalOptions *g, int argc, char **argv) {
         _cleanup_(container_state_freep) ContainerState *s = NULL;
         _cleanup_close_ int root_fd = -EBADF, dir_fd = -EBADF;
         _cleanup_free_ char *json = NULL;
         int r;
 
+        if (argc == 2 && cli_is_help(argv[1]))
+                return cli_help("state", "ID");
         if (argc != 2)
                 return cli_usage_error("state", "ID", "expected exactly one container id");
         if (cli_open_container(g, argv[1], &root_fd, &dir_fd) < 0)
@@ -172,8 +176,10 @@ static int print_json(const ListEntry *e, size_t n) {
 }
 
 int verb_list(const GlobalOptions *g, int argc, char **argv) {
-        static const struct option options[] = {
-                {"format", required_argument, NULL, 'f'}, {"quiet", no_argument, NULL, 'q'}, {}};
+        static const struct option options[] = {{"format", required_argument, NULL, 'f'},
+                                                {"quiet", no_argument, NULL, 'q'},
+                                                {"help", no_argument, NULL, 'h'},
+                                                {}};
         _cleanup_close_ int root_fd = -EBADF;
         _cleanup_free_ ListEntry *entries = NULL;
         bool json = false, quiet = false;
@@ -181,12 +187,14 @@ int verb_list(const GlobalOptions *g, int argc, char **argv) {
         int c, r;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "+:f:q", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "+:f:qh", options, NULL)) >= 0)
                 switch (c) {
+                case 'h':
+                        return cli_help("list", LIST_USAGE);
                 case 'f':
                         if (strcmp(optarg, "json") != 0 && strcmp(optarg, "table") != 0)
                                 return cli_usage_error("list",
-                                                       "[--format table|json] [--quiet]",
+                                                       LIST_USAGE,
                                                        "invalid format '%s': expected table or json",
                                                        optarg);
                         json = strcmp(optarg, "json") == 0;
@@ -195,14 +203,10 @@ int verb_list(const GlobalOptions *g, int argc, char **argv) {
                         quiet = true;
                         break;
                 default:
-                        return cli_usage_error("list",
-                                               "[--format table|json] [--quiet]",
-                                               "unknown option '%s'",
-                                               argv[optind - 1]);
+                        return cli_usage_error("list", LIST_USAGE, "unknown option '%s'", argv[optind - 1]);
                 }
         if (optind < argc)
-                return cli_usage_error(
-                        "list", "[--format table|json] [--quiet]", "unexpected argument '%s'", argv[optind]);
+                return cli_usage_error("list", LIST_USAGE, "unexpected argument '%s'", argv[optind]);
 
         r = state_root_open(g->root, &root_fd);
         if (r < 0)

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -8,6 +9,15 @@
 #include "log.h"
 #include "macro.h"
 #include "state.h"
+
+int cli_help(const char *verb, const char *usage) {
+        printf("Usage: tether %s%s%s\n", verb, *usage ? " " : "", usage);
+        return 0;
+}
+
+bool cli_is_help(const char *arg) {
+        return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}
 
 int cli_usage_error(const char *verb, const char *usage, const char *fmt, ...) {
         va_list ap;

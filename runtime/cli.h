@@ -51,6 +51,11 @@ int cli_receive_fd(int socket_fd);
  * size changes; returns its status as cli_wait_forwarding() does. */
 int cli_relay_tty(pid_t pid, int master);
 
+/* -h and --help of every verb, as runc's: prints "Usage: tether VERB USAGE" on stdout; returns 0, the exit
+ * status. cli_is_help() says whether arg asks for it, for the verbs without options. */
+int cli_help(const char *verb, const char *usage);
+bool cli_is_help(const char *arg);
+
 /* Prints "tether VERB: MESSAGE" and the verb's usage on stderr; returns 2. */
 int cli_usage_error(const char *verb, const char *usage, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));

@@ -255,6 +255,13 @@ _noreturn_ static void child_main(const ChildArgs *a, bool new_user_ns) {
         if (r < 0)
                 child_fail(a->sync_fd, r, "failed to set the %s", what);
         r = rootfs_prepare(c, a->o->rootfs, &what);
+        /* mount(MS_SLAVE) on '/' takes a mount point: without it the container's mounts would reach the
+         * host's, and --no-pivot needs it as much as pivot_root(2). */
+        if (r == -EINVAL && strcmp(what, "/") == 0 && rootfs_root_is_mount_point() == 0)
+                child_fail(
+                        a->sync_fd,
+                        r,
+                        "'/' is not a mount point (is tether running in a chroot?): pivot_root(2) cannot work there, nor can the container's mounts be kept from the host's, with or without --no-pivot; make the chroot directory a mount point first (mount --bind DIR DIR)");
         if (r < 0)
                 child_fail(a->sync_fd, r, "failed to set up the rootfs at '%s'", what);
         if (needs_hook_sync(c)) {
@@ -268,6 +275,16 @@ _noreturn_ static void child_main(const ChildArgs *a, bool new_user_ns) {
                         a->sync_fd, &c->hooks[OCI_HOOK_CREATE_CONTAINER], creating_state, "createContainer");
         }
         r = rootfs_enter(a->o->rootfs, a->o->no_pivot, &what);
+        /* '/' is a mount point by now, and with a propagation other than shared neither the rootfs nor its
+         * parent is shared: pivot_root(2) says EINVAL then when the root mount has no parent, which is the
+         * initial ramfs (opencontainers/runc:create.go: --no-pivot "should be used whenever the rootfs is
+         * on top of a ramdisk"). */
+        if (r == -EINVAL && !a->o->no_pivot && c->rootfs_propagation != MOUNT_PROPAGATION_SHARED)
+                child_fail(
+                        a->sync_fd,
+                        r,
+                        "failed to pivot_root(2) into '%s': it cannot work when the root is the initial ramfs (an initramfs); run tether with --no-pivot",
+                        what);
         if (r < 0)
                 child_fail(a->sync_fd, r, "failed to set up the rootfs at '%s'", what);
         if (c->process->terminal) {
@@ -628,13 +645,6 @@ int container_create(
 
         if (!c->process)
                 return set_error(reterr, -EINVAL, "config.json has no 'process' to run");
-        /* Mounts and pivot_root in the caller's own mount namespace would change every other process's
-         * view of the host, and its root. runc refuses this config too. */
-        if (!oci_config_get_namespace(c, OCI_NAMESPACE_MOUNT))
-                return set_error(
-                        reterr,
-                        -EINVAL,
-                        "linux.namespaces has no 'mount' namespace: a container needs one of its own");
         s = state_new(o, c);
         if (!s)
                 return set_error(reterr, -ENOMEM, "failed to record the state");

@@ -380,6 +380,16 @@ int rootfs_prepare(const OciConfig *c, const char *rootfs, const char **reterr_w
         return dev_is_bound(c) ? 0 : setup_dev(root_fd, c, reterr_what);
 }
 
+int rootfs_root_is_mount_point(void) {
+        struct statx stx;
+
+        if (statx(AT_FDCWD, "/", AT_NO_AUTOMOUNT, 0, &stx) < 0)
+                return -errno;
+        if (!(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT)) /* before Linux 5.8 */
+                return -EOPNOTSUPP;
+        return !!(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
 int rootfs_enter(const char *rootfs, bool no_pivot_root, const char **reterr_what) {
         *reterr_what = rootfs;
         return no_pivot_root ? no_pivot(rootfs) : pivot(rootfs);

@@ -13,6 +13,10 @@ int rootfs_prepare(const OciConfig *config, const char *rootfs, const char **ret
 /* rootfs_enter(): pivot_root into rootfs (chroot with no_pivot). */
 int rootfs_enter(const char *rootfs, bool no_pivot, const char **reterr_what);
 
+/* Whether "/" is a mount point: it is not in a directory entered by a plain chroot(2). 1, 0, or -errno
+ * (-EOPNOTSUPP before Linux 5.8, which does not say). */
+int rootfs_root_is_mount_point(void);
+
 /* rootfs_finish(): a missing process.cwd, masked and read-only paths, a read-only root. Called after the
  * sysctls are written: readonlyPaths usually holds /proc/sys
  * (opencontainers/runc:libcontainer/standard_init_linux.go writes them first too). */

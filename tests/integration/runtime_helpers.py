@@ -420,18 +420,17 @@ class Tether:
 
 def _ids_in(args):
     """The container id of a verb's argv: its last word for the verbs that take one (create, start, state,
-    kill, delete); `run` and `kill ID SIG` pass ids to Tether explicitly."""
+    kill, delete); `run` and `kill ID SIG` pass ids to Tether explicitly. No id starts with '-': such a
+    last word is an option (`state --help`)."""
     args = [str(a) for a in args]
     if not args:
         return []
-    verb = args[0]
+    verb, found = args[0], []
     if verb in ("create", "start", "state", "delete") and len(args) >= 2:
-        return [args[-1]]
-    if verb == "run":
-        if "--" in args:
-            return [args[args.index("--") - 1]]
-        return [args[-1]]
-    return []
+        found = [args[-1]]
+    elif verb == "run":
+        found = [args[args.index("--") - 1]] if "--" in args else [args[-1]]
+    return [cid for cid in found if not cid.startswith("-")]
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ leaves nothing behind: no state directory under --root, no process, no mount."""
 import json
 import os
 import re
+import subprocess
 
 import pytest
 
@@ -260,6 +261,32 @@ def test_usage_error(rt, args, message):
     rt.assert_nothing_left()
 
 
+VERBS = ["create", "delete", "exec", "features", "kill", "list", "ps", "run", "spec", "start", "state"]
+
+
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+@pytest.mark.parametrize("verb", VERBS)
+def test_verb_help(rt, verb, flag):
+    """As runc's: the verb's usage on stdout, nothing on stderr, exit 0; no "unknown option" first."""
+    r = rt.tether(verb, flag)
+    assert (r.returncode, r.stderr) == (0, b""), r.stderr
+    assert re.match(f"Usage: tether {verb}[ \n]", r.stdout.decode()), r.stdout
+    rt.assert_nothing_left()
+
+
+@pytest.mark.parametrize("args", [["run", "--bundle", "b", "--help"], ["exec", "-t", "--help"],
+                                  ["list", "--quiet", "-h"]], ids=["run", "exec", "list"])
+def test_verb_help_after_options(rt, args):
+    r = rt.tether(*args)
+    assert (r.returncode, r.stderr) == (0, b""), r.stderr
+    assert re.match(f"Usage: tether {args[0]}[ \n]", r.stdout.decode()), r.stdout
+
+
+def test_help_after_the_command_is_the_command_s(rt):
+    """Past the id and "--", --help belongs to the container's program."""
+    assert rt.run(cmd=["echo", "--help", "-h"]).stdout == b"--help -h\n"
+
+
 def test_error_also_logged_as_json(rt):
     """--log FILE --log-format json: runc's records, which podman and containerd read back."""
     log = os.path.join(rt.work, "log.json")
@@ -268,3 +295,54 @@ def test_error_also_logged_as_json(rt):
         records = [json.loads(line) for line in f]
     assert [(x["level"], x["msg"]) for x in records] == [("error", "container 'nope' does not exist")]
     assert RFC3339.fullmatch(records[0]["time"]), records
+
+
+# -- where tether runs -----------------------------------------------------------------------------------
+
+
+def run_chrooted(rt, config, mount_point=False, opts=()):
+    """`tether run --bundle B c` as from a chroot(2): in a private mount namespace of the test's own,
+    tether's root is a directory that is not a mount point (unless mount_point: then it is bound onto
+    itself, which is what the message advises), holding bind mounts of what tether needs at their own
+    paths: /usr (with the merged-/usr links), /dev, /proc, tether's build directory, this session's
+    rootfs and state. The mounts die with the namespace. Returns the CompletedProcess."""
+    chroot = os.path.join(rt.work, "chroot")
+    binds = ["/usr", "/dev", os.path.dirname(os.path.realpath(runtime_helpers.TETHER)), os.path.dirname(rt.work)]
+    lines = ["set -e"]
+    if mount_point:
+        lines.append(f"mount --bind {chroot} {chroot}")
+    for name in ("bin", "sbin", "lib", "lib32", "lib64"):
+        host = os.path.join("/", name)
+        if os.path.islink(host):
+            os.makedirs(chroot, exist_ok=True)
+            os.symlink(os.readlink(host), os.path.join(chroot, name))
+        elif os.path.isdir(host):
+            binds.append(host)
+    for path in binds:
+        os.makedirs(chroot + path, exist_ok=True)
+        lines.append(f"mount --bind {path} {chroot}{path}")
+    os.makedirs(os.path.join(chroot, "proc"))
+    lines.append(f"mount -t proc proc {chroot}/proc")
+    lines.append(" ".join(["exec", "chroot", chroot] + rt.argv("run", *opts, "--bundle", rt.bundle(config), "c")))
+    rt._track("c")
+    return subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", "\n".join(lines)],
+                          input=b"", capture_output=True, timeout=runtime_helpers.TIMEOUT)
+
+
+@pytest.mark.parametrize("opts", [(), ("--no-pivot",)], ids=["pivot", "no-pivot"])
+def test_root_not_a_mount_point(rt, opts):
+    """In a chroot(2) directory the container's mounts cannot be kept from the host's and pivot_root(2)
+    cannot work, with or without --no-pivot: the message says so and how to make it work, not a bare
+    'Invalid argument'."""
+    err = failed(run_chrooted(rt, rt.config(["true"]), opts=opts))
+    assert "'/' is not a mount point" in err, err
+    assert "chroot" in err and "mount --bind" in err, err
+    rt.assert_nothing_left()
+
+
+def test_root_made_a_mount_point(rt):
+    """The advice works: the same chroot, bound onto itself first, runs the container."""
+    r = run_chrooted(rt, rt.config(["echo", "inside"]), mount_point=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == b"inside\n"
+    rt.assert_nothing_left()
