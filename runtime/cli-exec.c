@@ -343,6 +343,11 @@ exec_child(const OciConfig *c, bool user_ns, unsigned preserve_fds, int console_
                                 0,
                                 "apparmorProfile '%s' is set, but AppArmor is not enabled on this host",
                                 what);
+        if (r == -ENOMEDIUM)
+                exec_child_fail(error_fd,
+                                ENOENT,
+                                "apparmorProfile '%s' needs a procfs at /proc, and the container has none",
+                                what);
         if (r < 0)
                 exec_child_fail(error_fd, r, "failed to set apparmorProfile '%s'", what);
         if (!p->no_new_privileges && (r = seccomp_filter_load(c->seccomp, &what)) < 0)

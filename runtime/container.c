@@ -139,7 +139,7 @@ child_run_hooks(int sync_fd, const OciHookList *hooks, const char *state_json, c
         const char *what = NULL;
         int status = 0, r;
 
-        r = hooks_run(hooks, state_json, &what, &status);
+        r = hooks_run(hooks, state_json, NULL, &what, &status);
         if (r == -ECHILD)
                 child_fail(sync_fd, r, "%s hook '%s' failed with status %d", kind, what, status);
         if (r < 0)
@@ -176,7 +176,13 @@ child_exec_after_start(const ChildArgs *a, const char *exe, const char *created_
                 const char *what = NULL;
                 int status = 0;
 
-                if (hooks_run(&a->c->hooks[OCI_HOOK_START_CONTAINER], created_state, &what, &status) < 0) {
+                /* The hook's program is the image's, run inside: the runtime's environment (the caller's)
+                 * is not the container's to see; it gets the process's, as in runc. */
+                if (hooks_run(&a->c->hooks[OCI_HOOK_START_CONTAINER],
+                              created_state,
+                              process_env_get(a->o->env, a->c->process->env) ?: (char *[]){NULL},
+                              &what,
+                              &status) < 0) {
                         dprintf(STDERR_FILENO,
                                 "tether: container '%s': startContainer hook '%s' failed\n",
                                 a->o->id,
@@ -294,6 +300,11 @@ _noreturn_ static void child_main(const ChildArgs *a, bool new_user_ns) {
                 safe_close(a->o->console_socket_fd);
         }
         r = process_apply_sysctl(c, &what);
+        if (r == -ENOMEDIUM)
+                child_fail(a->sync_fd,
+                           ENOENT,
+                           "sysctl '%s' needs a procfs at /proc, and the container has none",
+                           what);
         if (r < 0)
                 child_fail(a->sync_fd, r, "failed to set sysctl '%s'", what);
         r = rootfs_finish(c, &what);
@@ -315,6 +326,11 @@ _noreturn_ static void child_main(const ChildArgs *a, bool new_user_ns) {
                 child_fail(a->sync_fd,
                            r,
                            "apparmorProfile '%s' is set, but AppArmor is not enabled on this host",
+                           what);
+        if (r == -ENOMEDIUM)
+                child_fail(a->sync_fd,
+                           ENOENT,
+                           "apparmorProfile '%s' needs a procfs at /proc, and the container has none",
                            what);
         if (r < 0)
                 child_fail(a->sync_fd, r, "failed to set apparmorProfile '%s'", what);
@@ -445,7 +461,7 @@ static int run_runtime_hooks(const OciConfig *c,
         r = container_state_to_oci_json(s, status, &json);
         if (r < 0)
                 return set_error(reterr, r, "failed to format the state for the hooks");
-        r = hooks_run(&c->hooks[kind], json, &what, &exit_status);
+        r = hooks_run(&c->hooks[kind], json, NULL, &what, &exit_status);
         if (r == -ECHILD)
                 return set_error(reterr,
                                  -EIO,

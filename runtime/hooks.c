@@ -29,7 +29,7 @@ static int wait_hook(pid_t pid, int pidfd, int timeout_s, int *ret_status) {
 
 extern char **environ;
 
-static int run_one(const OciHook *h, const char *state_json, int *reterr_status) {
+static int run_one(const OciHook *h, const char *state_json, char *const *default_env, int *reterr_status) {
         _cleanup_close_ int pidfd = -EBADF, read_fd = -EBADF, write_fd = -EBADF;
         char *default_args[] = {h->path, NULL};
         size_t len = strlen(state_json);
@@ -49,8 +49,9 @@ static int run_one(const OciHook *h, const char *state_json, int *reterr_status)
                 if (dup2(read_fd, STDIN_FILENO) < 0)
                         _exit(126);
                 /* Without env of its own, the runtime's, as crun (src/libcrun/container.c: environ) and
-                 * runc (configs.Command.Run: exec.Cmd with a nil Env) give it. */
-                execve(h->path, h->args ?: default_args, h->env ?: environ);
+                 * runc (configs.Command.Run: exec.Cmd with a nil Env) give it; but never to a hook that is
+                 * the image's program (startContainer), which gets the container process's instead. */
+                execve(h->path, h->args ?: default_args, h->env ?: default_env ?: environ);
                 _exit(127);
         }
         read_fd = safe_close(read_fd);
@@ -74,10 +75,11 @@ static int run_one(const OciHook *h, const char *state_json, int *reterr_status)
 
 int hooks_run(const OciHookList *hooks,
               const char *state_json,
+              char *const *default_env,
               const char **reterr_what,
               int *reterr_status) {
         for (size_t i = 0; i < hooks->n_hooks; i++) {
-                int r = run_one(&hooks->hooks[i], state_json, reterr_status);
+                int r = run_one(&hooks->hooks[i], state_json, default_env, reterr_status);
 
                 if (r < 0) {
                         *reterr_what = hooks->hooks[i].path;

@@ -1,5 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
 #include <grp.h>
 #include <linux/capability.h>
 #include <stdio.h>
@@ -8,6 +10,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -215,20 +218,66 @@ int process_set_names(const OciConfig *c, const char **reterr_what) {
         return 0;
 }
 
+/* The container's /proc, made sure of: a procfs reached through no symlink. An image whose /proc is a
+ * symlink (to a volume, say) would otherwise receive the writes meant for the kernel: sysctls silently
+ * unset, an AppArmor profile silently not applied (opencontainers/runc CVE-2019-19921's class).
+ * -ENOMEDIUM where /proc is not a procfs. */
+static int open_proc(void) {
+        struct open_how how = {
+                .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+                .resolve = RESOLVE_NO_SYMLINKS,
+        };
+        struct statfs sfs;
+        int fd;
+
+        fd = (int) syscall(SYS_openat2, AT_FDCWD, "/proc", &how, sizeof(how));
+        if (fd < 0)
+                return errno == ENOENT || errno == ELOOP ? -ENOMEDIUM : -errno;
+        if (fstatfs(fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC) {
+                safe_close(fd);
+                return -ENOMEDIUM;
+        }
+        return fd;
+}
+
+/* Writes value to path below proc_fd, through no symlink and on no other mount. */
+static int write_proc_file(int proc_fd, const char *path, const char *value) {
+        struct open_how how = {
+                .flags = O_WRONLY | O_CLOEXEC | O_NOCTTY,
+                .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV,
+        };
+        _cleanup_close_ int fd = -EBADF;
+        size_t len = strlen(value);
+
+        fd = (int) syscall(SYS_openat2, proc_fd, path, &how, sizeof(how));
+        if (fd < 0)
+                return -errno;
+        if (write(fd, value, len) != (ssize_t) len)
+                return errno ? -errno : -EIO;
+        return 0;
+}
+
 int process_apply_sysctl(const OciConfig *c, const char **reterr_what) {
+        _cleanup_close_ int proc_fd = -EBADF;
+
         for (size_t i = 0; i < c->n_sysctl; i++) {
                 char path[512];
                 int r;
 
                 *reterr_what = c->sysctl[i].key;
-                /* net.ipv4.ip_forward -> /proc/sys/net/ipv4/ip_forward; no '/' may walk out of /proc/sys. */
+                /* net.ipv4.ip_forward -> sys/net/ipv4/ip_forward; no '/' may walk out of /proc/sys. */
                 if (strchr(c->sysctl[i].key, '/') || strstr(c->sysctl[i].key, ".."))
                         return -EINVAL;
-                snprintf(path, sizeof(path), "/proc/sys/%s", c->sysctl[i].key);
-                for (char *p = path + strlen("/proc/sys/"); *p; p++)
+                if (proc_fd < 0) {
+                        proc_fd = open_proc();
+                        if (proc_fd < 0)
+                                return proc_fd;
+                }
+                snprintf(path, sizeof(path), "sys/%s", c->sysctl[i].key);
+                for (char *p = path + strlen("sys/"); *p; p++)
                         if (*p == '.')
                                 *p = '/';
-                r = write_file(path, c->sysctl[i].value);
+                r = write_proc_file(proc_fd, path, c->sysctl[i].value);
                 if (r < 0)
                         return r;
         }
@@ -239,7 +288,8 @@ int process_apply_sysctl(const OciConfig *c, const char **reterr_what) {
  * /proc/self/attr/exec before), as runc's libcontainer/apparmor does. Asked for where AppArmor is off,
  * it is an error, not a silent no-op. */
 int process_apply_apparmor(const OciProcess *p, const char **reterr_what) {
-        _cleanup_close_ int fd = -EBADF;
+        _cleanup_close_ int fd = -EBADF, proc_fd = -EBADF;
+        char path[64];
         char enabled = 'N', buf[4096];
         int n;
 
@@ -252,7 +302,14 @@ int process_apply_apparmor(const OciProcess *p, const char **reterr_what) {
         n = snprintf(buf, sizeof(buf), "exec %s", p->apparmor_profile);
         if (n < 0 || (size_t) n >= sizeof(buf))
                 return -ENAMETOOLONG;
-        if (write_file("/proc/self/attr/apparmor/exec", buf) < 0)
-                return write_file("/proc/self/attr/exec", buf);
+        proc_fd = open_proc();
+        if (proc_fd < 0)
+                return proc_fd;
+        /* Our pid's directory, not "self", which is a symlink. */
+        snprintf(path, sizeof(path), "%d/attr/apparmor/exec", (int) getpid());
+        if (write_proc_file(proc_fd, path, buf) < 0) {
+                snprintf(path, sizeof(path), "%d/attr/exec", (int) getpid());
+                return write_proc_file(proc_fd, path, buf);
+        }
         return 0;
 }

@@ -171,3 +171,21 @@ int rootfs_open_file_in_root(int root_fd, const char *path, int flags) {
                 path++;
         return openat2_in_root(root_fd, path, flags);
 }
+
+int rootfs_check_no_symlink(int root_fd, const char *path, int fd) {
+        struct open_how how = {
+                .flags = O_PATH | O_CLOEXEC,
+                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS,
+        };
+        _cleanup_close_ int direct = -EBADF;
+        struct stat a, b;
+
+        while (*path == '/')
+                path++;
+        direct = (int) syscall(SYS_openat2, root_fd, *path ? path : ".", &how, sizeof(how));
+        if (direct < 0)
+                return -errno;
+        if (fstat(direct, &a) < 0 || fstat(fd, &b) < 0)
+                return -errno;
+        return a.st_dev == b.st_dev && a.st_ino == b.st_ino ? 0 : -ELOOP;
+}

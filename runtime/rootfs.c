@@ -145,6 +145,14 @@ static int mount_one(int root_fd, const OciMount *m) {
         fd = rootfs_open_in_root(root_fd, m->destination, true, want_dir);
         if (fd < 0)
                 return fd;
+        /* proc and sysfs only on a real directory, reached through no symlink of the image's: a /proc that
+         * leads to a volume would hide the procfs under it and take the writes meant for it
+         * (opencontainers/runc:libcontainer/rootfs_linux.go checkProcMount, CVE-2019-19921). */
+        if (type && (strcmp(type, "proc") == 0 || strcmp(type, "sysfs") == 0)) {
+                r = rootfs_check_no_symlink(root_fd, m->destination, fd);
+                if (r < 0)
+                        return r;
+        }
         FD_PATH(target, fd);
 
         if (type && strcmp(type, "cgroup") == 0)
@@ -183,6 +191,7 @@ make_device(int root_fd, const char *path, mode_t mode, dev_t dev, uid_t uid, gi
         _cleanup_close_ int dir_fd = -EBADF, fd = -EBADF;
         const char *name = strrchr(path, '/') + 1;
         char parent[4096], target[64];
+        int r;
 
         snprintf(parent, sizeof(parent), "%.*s", (int) (name - path), path);
         dir_fd = rootfs_open_in_root(root_fd, parent, true, true);
@@ -192,17 +201,22 @@ make_device(int root_fd, const char *path, mode_t mode, dev_t dev, uid_t uid, gi
         fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        /* mknodat() applies the umask (022 would make /dev/null 0644): set the mode asked for, after the
-         * chown, which may clear set-id bits (runc clears its umask for the same reason). */
-        if (!bind && mknodat(fd, name, mode, dev) == 0)
-                return fchownat(fd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 ||
-                                       fchmodat(fd, name, mode & 07777, 0) < 0
-                               ? -errno
-                               : 0;
-        if (!bind && errno == EEXIST)
-                return 0;
-        if (!bind && errno != EPERM)
-                return -errno;
+        /* The mode exactly as asked, with no umask (022 would make /dev/null 0644), as runc clears its own:
+         * no chmod afterwards, which would follow a symlink that another process sharing the rootfs swapped
+         * in for the node meanwhile, and chmod a host file. The chown never follows one, and keeps the
+         * set-id bits of anything but a regular file. */
+        if (!bind) {
+                mode_t old_umask = umask(0);
+
+                r = mknodat(fd, name, mode, dev) < 0 ? -errno : 0;
+                umask(old_umask);
+                if (r >= 0)
+                        return fchownat(fd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+                if (r == -EEXIST)
+                        return 0;
+                if (r != -EPERM)
+                        return r;
+        }
         safe_close(fd);
         fd = rootfs_open_in_root(root_fd, path, true, false);
         if (fd < 0)
@@ -296,22 +310,47 @@ static int no_pivot(const char *rootfs) {
         return chdir("/") < 0 ? -errno : 0;
 }
 
-/* After the pivot: hide maskedPaths (an empty read-only tmpfs over a directory, /dev/null over a file)
- * and make readonlyPaths read-only. Paths the image lacks are skipped. */
-static int mask_and_protect(const OciConfig *c, const char **reterr_what) {
+/* maskedPaths, before the pivot: an empty read-only tmpfs over a directory, the host's /dev/null over
+ * anything else. Never the image's /dev/null, which may be a symlink to anything, /proc/sys/kernel/
+ * core_pattern say, bound writable over a masked path (runc's CVE-2025-31133): ours is opened on the host
+ * and checked to be the null device. Paths are resolved inside the rootfs; those the image lacks are
+ * skipped. */
+static int mask_paths(int root_fd, const OciConfig *c, const char **reterr_what) {
+        _cleanup_close_ int null_fd = -EBADF;
+        char source[64], target[64];
         struct stat st;
 
         for (char **p = c->masked_paths; p && *p; p++) {
+                _cleanup_close_ int fd = -EBADF;
+
                 *reterr_what = *p;
-                if (stat(*p, &st) < 0) {
-                        if (errno == ENOENT)
-                                continue;
+                fd = rootfs_open_in_root(root_fd, *p, false, false);
+                if (fd == -ENOENT)
+                        continue;
+                if (fd < 0)
+                        return fd;
+                if (fstat(fd, &st) < 0)
                         return -errno;
+                if (S_ISDIR(st.st_mode)) {
+                        if (mount("tmpfs", FD_PATH(target, fd), "tmpfs", MS_RDONLY, "size=0k") < 0)
+                                return -errno;
+                        continue;
                 }
-                if (S_ISDIR(st.st_mode) ? mount("tmpfs", *p, "tmpfs", MS_RDONLY, "size=0k") < 0
-                                        : mount("/dev/null", *p, NULL, MS_BIND, NULL) < 0)
+                if (null_fd < 0) {
+                        null_fd = open("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+                        if (null_fd < 0 || fstat(null_fd, &st) < 0)
+                                return *reterr_what = "/dev/null", -errno;
+                        if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+                                return *reterr_what = "/dev/null", -ENODEV;
+                }
+                if (mount(FD_PATH(source, null_fd), FD_PATH(target, fd), NULL, MS_BIND, NULL) < 0)
                         return -errno;
         }
+        return 0;
+}
+
+/* After the pivot and the sysctls: readonlyPaths read-only. */
+static int protect_paths(const OciConfig *c, const char **reterr_what) {
         for (char **p = c->readonly_paths; p && *p; p++) {
                 *reterr_what = *p;
                 if (mount(*p, *p, NULL, MS_BIND | MS_REC, NULL) < 0) {
@@ -377,7 +416,12 @@ int rootfs_prepare(const OciConfig *c, const char *rootfs, const char **reterr_w
                 if (r < 0)
                         return r;
         }
-        return dev_is_bound(c) ? 0 : setup_dev(root_fd, c, reterr_what);
+        if (!dev_is_bound(c)) {
+                r = setup_dev(root_fd, c, reterr_what);
+                if (r < 0)
+                        return r;
+        }
+        return mask_paths(root_fd, c, reterr_what);
 }
 
 int rootfs_root_is_mount_point(void) {
@@ -437,7 +481,7 @@ int rootfs_finish(const OciConfig *c, const char **reterr_what) {
         r = make_cwd(c, reterr_what);
         if (r < 0)
                 return r;
-        r = mask_and_protect(c, reterr_what);
+        r = protect_paths(c, reterr_what);
         if (r < 0)
                 return r;
         if (c->root_readonly) {

@@ -7,7 +7,7 @@
  * Both run in the container's first process before it execs. On failure they return -errno and name
  * the failing mount, device or path in *reterr_what (a static string or one from config).
  *
- * rootfs_prepare(): the mounts under rootfs (an absolute path) and /dev. */
+ * rootfs_prepare(): the mounts under rootfs (an absolute path), /dev and the masked paths. */
 int rootfs_prepare(const OciConfig *config, const char *rootfs, const char **reterr_what);
 
 /* rootfs_enter(): pivot_root into rootfs (chroot with no_pivot). */
@@ -17,9 +17,9 @@ int rootfs_enter(const char *rootfs, bool no_pivot, const char **reterr_what);
  * (-EOPNOTSUPP before Linux 5.8, which does not say). */
 int rootfs_root_is_mount_point(void);
 
-/* rootfs_finish(): a missing process.cwd, masked and read-only paths, a read-only root. Called after the
- * sysctls are written: readonlyPaths usually holds /proc/sys
- * (opencontainers/runc:libcontainer/standard_init_linux.go writes them first too). */
+/* rootfs_finish(): a missing process.cwd, read-only paths, a read-only root. Called after the sysctls are
+ * written: readonlyPaths usually holds /proc/sys (opencontainers/runc:libcontainer/standard_init_linux.go
+ * writes them first too). maskedPaths are rootfs_prepare()'s last step, before the pivot. */
 int rootfs_finish(const OciConfig *config, const char **reterr_what);
 
 /* Opens path inside the directory root_fd, resolving every symlink as if root_fd were "/" (openat2
@@ -31,3 +31,6 @@ int rootfs_open_in_root(int root_fd, const char *path, bool create, bool want_di
 /* Opens path inside root_fd as rootfs_open_in_root() resolves it (no symlink leads out, no magic link is
  * followed), with open flags (O_CLOEXEC is added), creating nothing. Returns an fd or -errno. */
 int rootfs_open_file_in_root(int root_fd, const char *path, int flags);
+
+/* Checks that path, relative to root_fd, leads to fd's file through no symlink at all: -ELOOP if not. */
+int rootfs_check_no_symlink(int root_fd, const char *path, int fd);

@@ -18,7 +18,9 @@ import hashlib
 import os
 import shutil
 import signal
+import stat
 import subprocess
+import sys
 
 import pytest
 
@@ -256,4 +258,148 @@ def test_preserve_fds_cannot_pass_the_runtimes_own(rt):
     assert b"--preserve-fds 1 passes fd 3, which was not open when tether started" in r.stderr, r.stderr
     with open(log, "rb") as f:
         assert b"escaped" not in f.read()
+    rt.assert_nothing_left()
+
+
+# -- 6. what the image or a sharer of the rootfs plants in /dev and /proc ---------------------------------
+
+
+def rootfs_copy(rt, rootfs, name):
+    root = os.path.join(rt.work, name)
+    shutil.copytree(rootfs, root, symlinks=True)
+    return root
+
+
+def no_dev_tmpfs(config):
+    """The config without its /dev tmpfs: devices are made in the image's own /dev, as runc does then."""
+    config["mounts"] = [m for m in config["mounts"] if m["destination"] != "/dev"]
+    return config
+
+
+def masked_proc_file():
+    """A file of /proc that docker masks and this kernel has (it may lack kcore or sched_debug)."""
+    for name in ("timer_list", "keys", "kcore", "sched_debug", "latency_stats", "timer_stats"):
+        if os.path.isfile(f"/proc/{name}"):
+            return f"/proc/{name}"
+    pytest.skip("no maskable file in /proc")
+
+
+def test_masked_path_is_not_bound_from_an_image_symlink(rt, rootfs):
+    """CVE-2025-31133: a maskedPaths file is hidden by binding /dev/null over it. The image's /dev/null is a
+    symlink to /proc/sys/kernel/core_pattern: the masked file becomes the host's core_pattern, writable,
+    though /proc/sys is read-only (a `|program` there runs as the host's root). The attack only opens it for
+    writing, it writes nothing."""
+    masked = masked_proc_file()
+    root = rootfs_copy(rt, rootfs, "null-rootfs")
+    os.symlink("/proc/sys/kernel/core_pattern", os.path.join(root, "dev", "null"))
+    script = (f"grep ' {masked} ' /proc/self/mountinfo; "
+              f"if exec 3<>{masked}; then echo WRITABLE; fi; "
+              f"if [ -c {masked} ]; then echo NULLDEV; fi; echo done")
+    config = no_dev_tmpfs(rt.config(rt.sh(script)))
+    config["root"] = {"path": root}
+    config["linux"]["maskedPaths"] = [masked]
+    config["linux"]["readonlyPaths"] = ["/proc/sys"]
+    r = rt.run_bundle(config, cid="nullmask")
+    assert b"core_pattern" not in r.stdout, r.stdout
+    # Writable is what a masked file is, when it is the null device; anything else must not be.
+    assert b"WRITABLE" not in r.stdout or b"NULLDEV" in r.stdout, r.stdout
+    assert r.stdout.endswith(b"done\n"), (r.stdout, r.stderr)
+
+
+def test_device_mode_is_not_applied_through_a_swapped_symlink(rt, rootfs):
+    """A process that shares the rootfs (another container of the same image directory) swaps /dev/null,
+    just made by mknod, for a symlink to a host file: the chmod that follows must not reach that file."""
+    root = rootfs_copy(rt, rootfs, "race-rootfs")
+    dev = os.path.join(root, "dev")
+    victim = os.path.join(rt.work, "victim")
+    with open(victim, "w") as f:
+        f.write("host file\n")
+    os.chmod(victim, 0o600)
+    racer = subprocess.Popen([sys.executable, "-c", RACER, dev, victim, rt.marker], stdin=subprocess.DEVNULL)
+    try:
+        config = no_dev_tmpfs(rt.config(["true"]))
+        config["root"] = {"path": root}
+        bundle = rt.bundle(config)
+        for i in range(300):
+            try:
+                os.unlink(os.path.join(dev, "null"))
+            except FileNotFoundError:
+                pass
+            rt.tether("run", "--bundle", bundle, "devrace")
+            mode = stat.S_IMODE(os.stat(victim).st_mode)
+            assert mode == 0o600, f"run {i}: the host file is now {mode:o}"
+    finally:
+        racer.kill()
+        racer.wait(TIMEOUT)
+
+
+# Replaces DIR/null by a symlink to TARGET as soon as it is a device node; argv[3] is the test's marker.
+RACER = """
+import os, stat, sys
+d, target = sys.argv[1], sys.argv[2]
+null, tmp = os.path.join(d, "null"), os.path.join(d, ".racer")
+lstat, rename, S_ISCHR = os.lstat, os.rename, stat.S_ISCHR
+try:
+    os.unlink(tmp)
+except OSError:
+    pass
+os.symlink(target, tmp)
+while True:
+    try:
+        if S_ISCHR(lstat(null).st_mode):
+            rename(tmp, null)
+            os.symlink(target, tmp)
+    except OSError:
+        pass
+"""
+
+
+def test_proc_is_not_mounted_through_an_image_symlink(rt, rootfs):
+    """CVE-2019-19921: the image's /proc is a symlink to /data, where a volume of the container's (its
+    content the attacker's, from an earlier run) is mounted after /proc. Then /proc is the volume: what the
+    runtime writes there after pivot_root (/proc/self/attr/apparmor/exec, linux.sysctl) lands in the
+    attacker's files, an AppArmor profile is never applied. runc refuses proc on anything but a directory."""
+    root = rootfs_copy(rt, rootfs, "proc-rootfs")
+    os.rmdir(os.path.join(root, "proc"))
+    os.symlink("/data", os.path.join(root, "proc"))
+    volume = os.path.join(rt.work, "volume")
+    for d in ("self/attr/apparmor", "sys/net/ipv4"):
+        os.makedirs(os.path.join(volume, d))
+    for f in ("self/attr/apparmor/exec", "sys/net/ipv4/ip_forward"):
+        open(os.path.join(volume, f), "w").close()
+    config = rt.config(rt.sh("stat -f -c %T /proc"))
+    config["root"] = {"path": root}
+    config["mounts"].append({"destination": "/data", "type": "bind", "source": volume, "options": ["rbind"]})
+    config["linux"]["sysctl"] = {"net.ipv4.ip_forward": "1"}
+    r = rt.run_bundle(config, cid="procsym")
+    with open(os.path.join(volume, "sys/net/ipv4/ip_forward")) as f:
+        assert f.read() == "", "the runtime wrote the sysctl into the attacker's volume"
+    assert r.returncode != 0 or r.stdout == b"proc\n", (r.stdout, r.stderr)
+
+
+def test_start_container_hook_gets_no_host_environment(rt):
+    """A startContainer hook runs in the container, a program of the image: the runtime's environment (the
+    caller's, with whatever secrets it holds) is not its to read. runc's init clears its environment first
+    (libcontainer/init_linux.go: os.Clearenv)."""
+    config = rt.config(rt.sh("cat /dev/hook-env"))
+    config["hooks"] = {"startContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "env > /dev/hook-env"]}]}
+    env = dict(os.environ, TETHER_TEST_HOST_SECRET=rt.marker + "-secret")
+    r = subprocess.run(rt.argv("run", "--bundle", rt.bundle(config), "hookenv"), input=b"",
+                       capture_output=True, env=env, timeout=TIMEOUT)
+    rt._track("hookenv")
+    assert r.returncode == 0, r.stderr
+    assert b"PATH=" in r.stdout, r.stdout   # the hook ran
+    assert (rt.marker + "-secret").encode() not in r.stdout, r.stdout
+
+
+def test_sysctl_without_a_procfs_is_refused(rt):
+    """With no procfs at /proc (none mounted, the image's /proc a plain directory), a sysctl has nowhere to
+    go: refused with a clear error, never written into the image's files."""
+    config = rt.config(rt.sh("echo ran"))
+    config["mounts"] = [m for m in config["mounts"] if m["type"] != "proc"]
+    config["linux"]["sysctl"] = {"net.ipv4.ip_forward": "1"}
+    r = rt.run_bundle(config, cid="noproc")
+    assert r.returncode == 1 and b"ran" not in r.stdout, (r.stdout, r.stderr)
+    assert b"sysctl 'net.ipv4.ip_forward' needs a procfs at /proc, and the container has none" in r.stderr, r.stderr
+    assert not os.path.exists(os.path.join(rt.rootfs, "proc", "sys"))
     rt.assert_nothing_left()
