@@ -265,29 +265,20 @@ static int load_exec_config(int dir_fd, const ExecArgs *a, OciConfig **ret) {
 
 /* The namespaces of pid that are not ours, as CLONE_NEW* flags for setns(pidfd). */
 static int foreign_namespaces(pid_t pid) {
-        static const struct {
-                const char *name;
-                int flag;
-        } types[] = {
-                {"user", CLONE_NEWUSER},
-                {"mnt", CLONE_NEWNS},
-                {"pid", CLONE_NEWPID},
-                {"net", CLONE_NEWNET},
-                {"ipc", CLONE_NEWIPC},
-                {"uts", CLONE_NEWUTS},
-                {"cgroup", CLONE_NEWCGROUP},
-                {"time", CLONE_NEWTIME},
-        };
         int flags = 0;
 
-        for (size_t i = 0; i < ELEMENTSOF(types); i++) {
+        for (OciNamespaceType t = 0; t < _OCI_NAMESPACE_TYPE_MAX; t++) {
                 char theirs[64], ours[64];
                 struct stat a, b;
 
-                snprintf(theirs, sizeof(theirs), "/proc/%d/ns/%s", (int) pid, types[i].name);
-                snprintf(ours, sizeof(ours), "/proc/self/ns/%s", types[i].name);
+                snprintf(theirs,
+                         sizeof(theirs),
+                         "/proc/%d/ns/%s",
+                         (int) pid,
+                         oci_namespace_type_to_proc_name(t));
+                snprintf(ours, sizeof(ours), "/proc/self/ns/%s", oci_namespace_type_to_proc_name(t));
                 if (stat(theirs, &a) == 0 && stat(ours, &b) == 0 && a.st_ino != b.st_ino)
-                        flags |= types[i].flag;
+                        flags |= oci_namespace_type_to_clone_flag(t);
         }
         return flags;
 }

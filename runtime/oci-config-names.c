@@ -34,6 +34,22 @@ const char *oci_namespace_type_to_string(OciNamespaceType t) {
         return table_name(namespace_type_names, _OCI_NAMESPACE_TYPE_MAX, t);
 }
 
+/* The names of /proc/PID/ns/ entries, which differ from the config's for two types. */
+static const char *const namespace_proc_names[_OCI_NAMESPACE_TYPE_MAX] = {
+        [OCI_NAMESPACE_MOUNT] = "mnt",
+        [OCI_NAMESPACE_PID] = "pid",
+        [OCI_NAMESPACE_NETWORK] = "net",
+        [OCI_NAMESPACE_IPC] = "ipc",
+        [OCI_NAMESPACE_UTS] = "uts",
+        [OCI_NAMESPACE_USER] = "user",
+        [OCI_NAMESPACE_CGROUP] = "cgroup",
+        [OCI_NAMESPACE_TIME] = "time",
+};
+
+const char *oci_namespace_type_to_proc_name(OciNamespaceType t) {
+        return table_name(namespace_proc_names, _OCI_NAMESPACE_TYPE_MAX, t);
+}
+
 OciNamespaceType oci_namespace_type_from_string(const char *s) {
         return table_lookup(namespace_type_names, _OCI_NAMESPACE_TYPE_MAX, s);
 }

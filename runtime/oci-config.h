@@ -314,6 +314,7 @@ const OciNamespace *oci_config_get_namespace(const OciConfig *c, OciNamespaceTyp
 
 const char *oci_namespace_type_to_string(OciNamespaceType t);
 OciNamespaceType oci_namespace_type_from_string(const char *s);
+const char *oci_namespace_type_to_proc_name(OciNamespaceType t); /* "mnt" for mount: /proc/PID/ns/ */
 int oci_namespace_type_to_clone_flag(OciNamespaceType t); /* CLONE_NEW*, or -EINVAL */
 const char *oci_capability_set_to_string(OciCapabilitySet s);
 const char *oci_hook_kind_to_string(OciHookKind k);

@@ -8,18 +8,6 @@
 
 #include "oci-validate.h"
 
-/* The names of /proc/PID/ns/, in the order of OciNamespaceType. */
-static const char *const proc_ns_names[_OCI_NAMESPACE_TYPE_MAX] = {
-        [OCI_NAMESPACE_MOUNT] = "mnt",
-        [OCI_NAMESPACE_PID] = "pid",
-        [OCI_NAMESPACE_NETWORK] = "net",
-        [OCI_NAMESPACE_IPC] = "ipc",
-        [OCI_NAMESPACE_UTS] = "uts",
-        [OCI_NAMESPACE_USER] = "user",
-        [OCI_NAMESPACE_CGROUP] = "cgroup",
-        [OCI_NAMESPACE_TIME] = "time",
-};
-
 /* As runc's messages name them. */
 static const char *const ns_labels[_OCI_NAMESPACE_TYPE_MAX] = {
         [OCI_NAMESPACE_MOUNT] = "mount",
@@ -68,7 +56,7 @@ static int namespace_is_private(const OciConfig *c, OciNamespaceType t, OciError
                             "cannot look at the %s namespace '%s'",
                             oci_namespace_type_to_string(t),
                             ns->path);
-        snprintf(own, sizeof(own), "/proc/self/ns/%s", proc_ns_names[t]);
+        snprintf(own, sizeof(own), "/proc/self/ns/%s", oci_namespace_type_to_proc_name(t));
         if (stat(own, &ours) < 0)
                 return fail(
                         reterr, -errno, "linux.namespaces", "cannot look at our own namespace '%s'", own);
