@@ -234,11 +234,13 @@ _noreturn_ static void child_main(const ChildArgs *a, bool new_user_ns) {
         if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
                 child_fail(a->sync_fd, errno, "failed to make the container's process non-dumpable");
         if (new_user_ns) {
-                /* Wait until the runtime has written our uid_map and gid_map. */
+                /* Wait until the runtime has written our uid_map and gid_map. Without mappings we stay
+                 * the overflow uid and gid: no other can be had there (process.h). */
                 char go;
                 if (read(a->sync_fd, &go, 1) != 1)
                         _exit(1);
-                if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+                if ((c->n_gid_mappings > 0 && setresgid(0, 0, 0) < 0) ||
+                    (c->n_uid_mappings > 0 && setresuid(0, 0, 0) < 0))
                         child_fail(a->sync_fd, errno, "failed to become root in the user namespace");
         }
         r = join_namespaces(c, false, &what);
@@ -255,6 +257,12 @@ _noreturn_ static void child_main(const ChildArgs *a, bool new_user_ns) {
         if (r < 0)
                 child_fail(a->sync_fd, r, "failed to set the %s", what);
         r = rootfs_prepare(c, a->o->rootfs, &what);
+        if (r == -EOVERFLOW && (process_userns_of(c) & (PROCESS_USERNS_NO_UIDS | PROCESS_USERNS_NO_GIDS)))
+                child_fail(a->sync_fd,
+                           r,
+                           "failed to set up the rootfs at '%s': a user namespace without uidMappings and "
+                           "gidMappings can create no file",
+                           what);
         if (r < 0)
                 child_fail(a->sync_fd, r, "failed to set up the rootfs at '%s'", what);
         if (needs_hook_sync(c)) {
@@ -307,7 +315,7 @@ _noreturn_ static void child_main(const ChildArgs *a, bool new_user_ns) {
          * (opencontainers/runc:libcontainer/standard_init_linux.go). */
         if (!c->process->no_new_privileges)
                 load_seccomp(a->sync_fd, c);
-        r = process_setup(c->process, new_user_ns || oci_config_get_namespace(c, OCI_NAMESPACE_USER), &what);
+        r = process_setup(c->process, process_userns_of(c), &what);
         if (r == -EXDEV)
                 child_fail(
                         a->sync_fd, r, "process.cwd '%s' lies outside the container's root, refusing", what);
@@ -324,11 +332,15 @@ _noreturn_ static void child_main(const ChildArgs *a, bool new_user_ns) {
         child_exec_after_start(a, exe, created_state);
 }
 
+/* No mappings: nothing is written, and the namespace maps no id, as the kernel leaves it (an empty write
+ * would be EINVAL). */
 static int write_id_map(pid_t pid, const char *file, const OciIdMapping *m, size_t n) {
         _cleanup_close_ int fd = -EBADF;
         char path[64], buf[4096];
         size_t len = 0;
 
+        if (n == 0)
+                return 0;
         for (size_t i = 0; i < n && len < sizeof(buf); i++)
                 len += snprintf(buf + len,
                                 sizeof(buf) - len,
@@ -620,6 +632,28 @@ static int write_config_copy(int dir_fd, const char *text, size_t len) {
         return write(fd, text, len) == (ssize_t) len ? 0 : -EIO;
 }
 
+/* In a user namespace that maps no uid (gid), the process keeps the overflow one: refuse a process.user
+ * that asks for another rather than ignore it. */
+static int check_unmapped_user(const OciConfig *c, ContainerError *reterr) {
+        unsigned userns = process_userns_of(c);
+        const OciUser *u = &c->process->user;
+
+        if ((userns & PROCESS_USERNS_NO_UIDS) && u->uid != 0)
+                return set_error(reterr,
+                                 -EINVAL,
+                                 "process.user.uid is %u, but the user namespace maps no uid (no "
+                                 "linux.uidMappings): the process can only keep the overflow uid",
+                                 (unsigned) u->uid);
+        if ((userns & PROCESS_USERNS_NO_GIDS) && (u->gid != 0 || u->n_additional_gids > 0))
+                return set_error(
+                        reterr,
+                        -EINVAL,
+                        "process.user asks for gid %u or additionalGids, but the user namespace maps "
+                        "no gid (no linux.gidMappings): the process can only keep the overflow gid",
+                        (unsigned) u->gid);
+        return 0;
+}
+
 int container_create(
         int root_fd, const ContainerOptions *o, const OciConfig *c, pid_t *ret_pid, ContainerError *reterr) {
         _cleanup_(container_state_freep) ContainerState *s = NULL;
@@ -635,6 +669,9 @@ int container_create(
                         reterr,
                         -EINVAL,
                         "linux.namespaces has no 'mount' namespace: a container needs one of its own");
+        r = check_unmapped_user(c, reterr);
+        if (r < 0)
+                return r;
         s = state_new(o, c);
         if (!s)
                 return set_error(reterr, -ENOMEM, "failed to record the state");
