@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -26,6 +27,7 @@
 #include "fd-util.h"
 #include "hooks.h"
 #include "macro.h"
+#include "mount-source.h"
 #include "network.h"
 #include "pidfd-util.h"
 #include "pidref.h"
@@ -165,6 +167,8 @@ typedef struct ChildArgs {
         const OciConfig *c;
         int sync_fd;
         int fifo_fd; /* the exec fifo's read end */
+        int *sources; /* where the mount sources the runtime opened are received (mount-source.h) */
+        size_t n_sources;
 } ChildArgs;
 
 _noreturn_ static void
@@ -233,14 +237,14 @@ _noreturn_ static void child_main(const ChildArgs *a, bool new_user_ns) {
                 child_fail(a->sync_fd, r, "failed to close the runtime's file descriptors");
         if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
                 child_fail(a->sync_fd, errno, "failed to make the container's process non-dumpable");
-        if (new_user_ns) {
-                /* Wait until the runtime has written our uid_map and gid_map. Without mappings we stay
-                 * the overflow uid and gid: no other can be had there (process.h). */
-                char go;
-                if (read(a->sync_fd, &go, 1) != 1)
-                        _exit(1);
-                if ((c->n_gid_mappings > 0 && setresgid(0, 0, 0) < 0) ||
-                    (c->n_uid_mappings > 0 && setresuid(0, 0, 0) < 0))
+        if (new_user_ns || a->n_sources > 0) {
+                /* Wait until the runtime has written our uid_map and gid_map and sent the mount sources
+                 * it opened for us; the end of them is our go. Without mappings we stay the overflow uid
+                 * and gid: no other can be had there (process.h). */
+                if (mount_sources_receive(a->sync_fd, a->sources, a->n_sources) < 0)
+                        _exit(1); /* the runtime failed, and says why */
+                if (new_user_ns && ((c->n_gid_mappings > 0 && setresgid(0, 0, 0) < 0) ||
+                                    (c->n_uid_mappings > 0 && setresuid(0, 0, 0) < 0)))
                         child_fail(a->sync_fd, errno, "failed to become root in the user namespace");
         }
         r = join_namespaces(c, false, &what);
@@ -256,7 +260,9 @@ _noreturn_ static void child_main(const ChildArgs *a, bool new_user_ns) {
         r = process_set_names(c, &what);
         if (r < 0)
                 child_fail(a->sync_fd, r, "failed to set the %s", what);
-        r = rootfs_prepare(c, a->o->rootfs, &what);
+        r = rootfs_prepare(c, a->o->rootfs, a->sources, &what);
+        /* Before any hook of the container's runs: no mount of the host's stays open. */
+        mount_sources_close(a->sources, a->n_sources);
         if (r == -EOVERFLOW && (process_userns_of(c) & (PROCESS_USERNS_NO_UIDS | PROCESS_USERNS_NO_GIDS)))
                 child_fail(a->sync_fd,
                            r,
@@ -558,6 +564,42 @@ static pid_t clone_first_process(const ChildArgs *a, unsigned long flags, Contai
         return report.pid;
 }
 
+/* Whether source is that of a bind mount without MS_REC, which the kernel refuses in a user namespace
+ * where its source has mounts below it (locked: the bind would uncover what they hide). */
+static bool is_plain_bind_source(const OciConfig *c, const char *source) {
+        for (size_t i = 0; i < c->n_mounts; i++)
+                if (c->mounts[i].source == source)
+                        return !(c->mounts[i].parsed.flags & MS_REC);
+        return false;
+}
+
+/* Lets the first process go on, blocked until then in mount_sources_receive(): writes its user namespace's
+ * id maps, then opens the mount sources with the host root's credentials and sends them
+ * (mount-source.h). */
+static int
+release_first_process(int sync_fd, pid_t pid, const OciConfig *c, bool new_user_ns, ContainerError *reterr) {
+        const char *what = NULL;
+        int r;
+
+        if (new_user_ns) {
+                r = write_id_map(pid, "uid_map", c->uid_mappings, c->n_uid_mappings);
+                if (r >= 0)
+                        r = write_id_map(pid, "gid_map", c->gid_mappings, c->n_gid_mappings);
+                if (r < 0)
+                        return set_error(reterr, r, "failed to write the user namespace's id maps");
+        }
+        r = mount_sources_send(c, pid, sync_fd, &what);
+        if (r == -EINVAL && is_plain_bind_source(c, what))
+                return set_error(reterr,
+                                 r,
+                                 "failed to open the bind mount source '%s' (in a user namespace, a source "
+                                 "with mounts below it needs rbind: a bind would uncover what they hide)",
+                                 what);
+        if (r < 0)
+                return set_error(reterr, r, "failed to open the bind mount source '%s'", what);
+        return 0;
+}
+
 /* Starts the first process (s->init.pid is set as soon as it exists) and waits for its "ready". Returns
  * the sync socket, kept for the startContainer hooks' state, or -errno with reterr. */
 static int spawn_first_process(const ContainerOptions *o,
@@ -567,6 +609,8 @@ static int spawn_first_process(const ContainerOptions *o,
                                ContainerError *reterr) {
         _cleanup_close_ int parent_fd = -EBADF, child_fd = -EBADF;
         unsigned long flags = new_namespace_flags(c);
+        size_t n_sources = mount_sources_count(c);
+        _cleanup_free_ int *sources = NULL;
         int fds[2], r;
         pid_t pid;
 
@@ -574,12 +618,22 @@ static int spawn_first_process(const ContainerOptions *o,
                 return set_error(reterr, -errno, "failed to create a socket pair");
         parent_fd = fds[0];
         child_fd = fds[1];
+        /* Allocated here: the first process may not malloc() between clone() and exec. */
+        if (n_sources > 0) {
+                sources = malloc(n_sources * sizeof(int));
+                if (!sources)
+                        return set_error(reterr, -ENOMEM, "failed to allocate the mount sources");
+                for (size_t i = 0; i < n_sources; i++)
+                        sources[i] = -EBADF;
+        }
 
         ChildArgs a = {
                 .o = o,
                 .c = c,
                 .sync_fd = child_fd,
                 .fifo_fd = fifo_fd,
+                .sources = sources,
+                .n_sources = n_sources,
         };
         pid = clone_first_process(&a, flags, reterr);
         if (pid < 0)
@@ -590,13 +644,10 @@ static int spawn_first_process(const ContainerOptions *o,
         if (r < 0)
                 return set_error(reterr, r, "failed to set process.oomScoreAdj");
 
-        if (flags & CLONE_NEWUSER) {
-                r = write_id_map(pid, "uid_map", c->uid_mappings, c->n_uid_mappings);
-                if (r >= 0)
-                        r = write_id_map(pid, "gid_map", c->gid_mappings, c->n_gid_mappings);
-                if (r < 0 || write(parent_fd, "g", 1) != 1)
-                        return set_error(
-                                reterr, r < 0 ? r : -EIO, "failed to write the user namespace's id maps");
+        if ((flags & CLONE_NEWUSER) || a.n_sources > 0) {
+                r = release_first_process(parent_fd, pid, c, flags & CLONE_NEWUSER, reterr);
+                if (r < 0)
+                        return r;
         }
         r = wait_until_ready(parent_fd, c, s, reterr);
         if (r < 0)

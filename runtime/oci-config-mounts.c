@@ -1,6 +1,7 @@
 /* "mounts": config.md "Mounts", "Linux mount options", "POSIX-platform Mounts". uidMappings and gidMappings
  * of a mount (idmapped mounts) are not read yet. */
 
+#include <string.h>
 #include <sys/mount.h>
 
 #include "oci-config-internal.h"
@@ -31,6 +32,10 @@ int oci_parse_mount(JsonCtx *c, json_t *v, void *item) {
         if ((m->parsed.flags & MS_BIND) && !m->source)
                 return json_ctx_error(c, "a bind mount needs a source");
         return 0;
+}
+
+bool oci_mount_is_bind(const OciMount *m) {
+        return (m->parsed.flags & MS_BIND) || (m->type && strcmp(m->type, "bind") == 0);
 }
 
 void oci_mount_done(void *item) {

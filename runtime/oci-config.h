@@ -309,6 +309,9 @@ int oci_config_parse_file(int dir_fd, const char *path, OciConfig **ret, OciErro
 OciConfig *oci_config_free(OciConfig *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(OciConfig *, oci_config_free);
 
+/* Whether a mount is a bind mount: type "bind", or the bind or rbind option. */
+bool oci_mount_is_bind(const OciMount *m);
+
 /* The entry of that type in config->namespaces, or NULL. */
 const OciNamespace *oci_config_get_namespace(const OciConfig *c, OciNamespaceType type);
 

@@ -17,6 +17,9 @@
 #include "macro.h"
 #include "rootfs.h"
 
+#ifndef SYS_move_mount
+#define SYS_move_mount 429
+#endif
 #ifndef SYS_mount_setattr
 #define SYS_mount_setattr 442
 #endif
@@ -49,10 +52,6 @@ static const char *const default_symlinks[][2] = {
         {"/proc/self/fd/2", "/dev/stderr"},
         {"pts/ptmx", "/dev/ptmx"},
 };
-
-static bool is_bind(const OciMount *m) {
-        return (m->parsed.flags & MS_BIND) || (m->type && strcmp(m->type, "bind") == 0);
-}
 
 static bool host_is_unified_cgroup(void) {
         struct statfs fs;
@@ -125,9 +124,26 @@ static int apply_recursive_attributes(const OciMount *m, int fd) {
         return 0;
 }
 
-static int mount_one(int root_fd, const OciMount *m) {
+/* Attaches a detached mount the runtime opened (mount-source.h) at the target, an O_PATH fd inside the
+ * rootfs, and closes it. */
+static int attach_source(int *source_fd, int target_fd) {
+        int r = 0;
+
+        if (syscall(SYS_move_mount,
+                    *source_fd,
+                    "",
+                    target_fd,
+                    "",
+                    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                r = -errno;
+        *source_fd = safe_close(*source_fd);
+        return r;
+}
+
+/* source_fd: the mount's source as the runtime opened it, or -EBADF; taken either way. */
+static int mount_one(int root_fd, const OciMount *m, int *source_fd) {
         _cleanup_close_ int fd = -EBADF;
-        bool bind = is_bind(m), want_dir = true;
+        bool bind = oci_mount_is_bind(m), want_dir = true;
         const char *type = m->type;
         unsigned long flags = m->parsed.flags;
         char target[64];
@@ -138,7 +154,7 @@ static int mount_one(int root_fd, const OciMount *m) {
         if (m->parsed.extra != 0)
                 return -EOPNOTSUPP;
         if (bind) {
-                if (stat(m->source, &st) < 0)
+                if ((*source_fd >= 0 ? fstat(*source_fd, &st) : stat(m->source, &st)) < 0)
                         return -errno;
                 want_dir = S_ISDIR(st.st_mode);
         }
@@ -150,7 +166,11 @@ static int mount_one(int root_fd, const OciMount *m) {
         if (type && strcmp(type, "cgroup") == 0)
                 r = mount_cgroup(root_fd, m, &fd, target);
         else if (bind) {
-                r = mount(m->source, target, NULL, MS_BIND | (flags & MS_REC), NULL) < 0 ? -errno : 0;
+                if (*source_fd >= 0)
+                        r = attach_source(source_fd, fd);
+                else
+                        r = mount(m->source, target, NULL, MS_BIND | (flags & MS_REC), NULL) < 0 ? -errno
+                                                                                                 : 0;
                 if (r >= 0 && (flags & ~(MS_BIND | MS_REC))) {
                         r = reopen_target(root_fd, m->destination, &fd, target);
                         if (r >= 0)
@@ -266,7 +286,7 @@ static bool dev_is_bound(const OciConfig *c) {
 
                 d += strspn(d, "/");
                 len = strcspn(d, "/");
-                if (is_bind(&c->mounts[i]) && len == 3 && strncmp(d, "dev", 3) == 0 &&
+                if (oci_mount_is_bind(&c->mounts[i]) && len == 3 && strncmp(d, "dev", 3) == 0 &&
                     d[len + strspn(d + len, "/")] == '\0')
                         return true;
         }
@@ -349,7 +369,7 @@ static int make_rootfs_parent_unshared(const char *rootfs, MountPropagation root
         }
 }
 
-int rootfs_prepare(const OciConfig *c, const char *rootfs, const char **reterr_what) {
+int rootfs_prepare(const OciConfig *c, const char *rootfs, int *sources, const char **reterr_what) {
         _cleanup_close_ int root_fd = -EBADF;
         unsigned long propagation = MS_SLAVE | MS_REC; /* runc's default */
         int r;
@@ -372,8 +392,10 @@ int rootfs_prepare(const OciConfig *c, const char *rootfs, const char **reterr_w
                 return -errno;
 
         for (size_t i = 0; i < c->n_mounts; i++) {
+                int none = -EBADF;
+
                 *reterr_what = c->mounts[i].destination;
-                r = mount_one(root_fd, &c->mounts[i]);
+                r = mount_one(root_fd, &c->mounts[i], sources ? &sources[i] : &none);
                 if (r < 0)
                         return r;
         }

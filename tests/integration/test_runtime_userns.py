@@ -2,6 +2,9 @@
 host's root can reach, device nodes bound into one, idmapped mounts."""
 
 import os
+import subprocess
+
+import pytest
 
 import runtime_helpers
 from runtime_helpers import CAP, base, parse_status, rootfs, rt  # noqa: F401 (fixtures)
@@ -18,7 +21,10 @@ def run_ok(rt, config, cid="u"):
 
 
 def userns_config(rt, script, mapped=True):
+    """A container in a user namespace, its root HOST_ID on the host; /mnt is a tmpfs of its own, where
+    the mapped root can make mount points (the rootfs is the host root's, and shared by the tests)."""
     c = rt.config(rt.sh(script))
+    c["mounts"].append({"destination": "/mnt", "type": "tmpfs", "source": "tmpfs", "options": ["mode=755"]})
     c["linux"]["namespaces"].append({"type": "user"})
     if mapped:
         c["linux"]["uidMappings"] = [{"containerID": 0, "hostID": HOST_ID, "size": 65536}]
@@ -66,3 +72,100 @@ def test_user_namespace_without_mappings_refuses_other_user(rt):
     r = rt.run_bundle(c, cid="u")
     assert r.returncode != 0
     assert b"maps no uid" in r.stderr, r.stderr
+
+
+# -- 2. bind mount sources opened by the runtime, on the host ---------------------------------------------
+
+
+def private_tree(rt):
+    """rt.work/private, 0700 and root's: only the host's root reaches what lies below it. In it inner/
+    (0755) with a file, and the directory itself as a source of its own."""
+    private = os.path.join(rt.work, "private")
+    os.mkdir(private, 0o700)
+    inner = os.path.join(private, "inner")
+    os.mkdir(inner, 0o755)
+    with open(os.path.join(inner, "file"), "w") as f:
+        f.write("behind a 0700 directory\n")
+    return private, inner
+
+
+def test_bind_source_only_host_root_reaches(rt):
+    """crun (prepare_and_send_mount_mounts) and runc (mountFd) open bind sources on the host's side when the
+    container has a user namespace: its root, mapped to HOST_ID, could not reach a source below a 0700
+    directory of the host's root, or the directory itself. Both mount; the container sees the 0700
+    directory as the overflow uid's, and reads what lies below."""
+    private, inner = private_tree(rt)
+    c = userns_config(rt, "stat -c '%u %a' /mnt/private; cat /mnt/inner/file; "
+                          "grep -c -E ' /mnt/(private|inner) ' /proc/self/mountinfo")
+    c["mounts"] += [{"destination": "/mnt/private", "type": "bind", "source": private, "options": ["bind"]},
+                    {"destination": "/mnt/inner", "type": "bind", "source": inner, "options": ["rbind", "ro"]}]
+    lines = run_ok(rt, c).splitlines()
+    assert lines == [f"{overflow_id('uid')} 700", "behind a 0700 directory", "2"], lines
+
+
+def test_bind_source_file_only_host_root_reaches(rt):
+    """The same for a file as the source, onto a file."""
+    private, inner = private_tree(rt)
+    c = userns_config(rt, "cat /mnt/file")
+    c["mounts"].append({"destination": "/mnt/file", "type": "bind", "source": os.path.join(inner, "file"),
+                        "options": ["bind", "ro"]})
+    assert run_ok(rt, c) == "behind a 0700 directory\n"
+
+
+@pytest.fixture
+def hidden_tree(rt):
+    """private/inner (as private_tree) with a tmpfs mounted on inner/hidden, over a file the host hides
+    there; yields (private, inner). The mount is the test's, unmounted afterwards."""
+    private, inner = private_tree(rt)
+    hidden = os.path.join(inner, "hidden")
+    os.mkdir(hidden)
+    with open(os.path.join(hidden, "secret"), "w") as f:
+        f.write("hidden by a mount\n")
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=755", "tether-userns-hide", hidden], check=True)
+    try:
+        with open(os.path.join(hidden, "on-tmpfs"), "w") as f:
+            f.write("submount\n")
+        yield private, inner
+    finally:
+        subprocess.run(["umount", hidden], check=True)
+
+
+def test_bind_source_rbind_takes_submounts(rt, hidden_tree):
+    """open_tree(OPEN_TREE_CLONE | AT_RECURSIVE) for rbind: the mount below the source comes along, and,
+    taken in the container's mount namespace, stays locked there (mount_namespaces(7)): the container's
+    root cannot unmount it to see what the host hid below it."""
+    _, inner = hidden_tree
+    c = userns_config(rt, "ls /mnt/r/hidden; umount /mnt/r/hidden 2>/dev/null && echo UNMOUNTED; "
+                          "ls /mnt/r/hidden")
+    c["mounts"].append({"destination": "/mnt/r", "type": "bind", "source": inner, "options": ["rbind"]})
+    assert run_ok(rt, c).split() == ["on-tmpfs", "on-tmpfs"]
+
+
+def test_bind_source_with_submounts_must_be_rbind(rt, hidden_tree):
+    """A plain bind would show what the mounts below its source hide: in a user namespace the kernel
+    refuses it (EINVAL), as when the container's process bound it itself; the message says what to do."""
+    _, inner = hidden_tree
+    c = userns_config(rt, "true")
+    c["mounts"].append({"destination": "/mnt/b", "type": "bind", "source": inner, "options": ["bind"]})
+    r = rt.run_bundle(c, cid="u")
+    assert r.returncode == 1
+    assert f"'{inner}'".encode() in r.stderr and b"rbind" in r.stderr, r.stderr
+
+
+def test_bind_source_host_read_only_stays_read_only(rt):
+    """A source the host mounted read-only: the container's root cannot remount its bind read-write, since
+    the clone is taken where the kernel locked that flag (crun 1.8.1, which clones in the host's namespace,
+    lets it)."""
+    private, inner = private_tree(rt)
+    ro = os.path.join(private, "ro")
+    os.mkdir(ro, 0o755)
+    subprocess.run(["mount", "--bind", inner, ro], check=True)
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", ro], check=True)
+        c = userns_config(rt, "mount -o remount,bind,rw /mnt/ro 2>/dev/null && echo REMOUNTED; "
+                              "touch /mnt/ro/new 2>/dev/null && echo WROTE; cat /mnt/ro/file")
+        c["mounts"].append({"destination": "/mnt/ro", "type": "bind", "source": ro, "options": ["bind"]})
+        assert run_ok(rt, c) == "behind a 0700 directory\n"
+        assert not os.path.exists(os.path.join(inner, "new"))
+    finally:
+        subprocess.run(["umount", ro], check=True)
