@@ -194,6 +194,29 @@ static int mount_one(int root_fd, const OciMount *m, int *source_fd) {
         return apply_recursive_attributes(m, fd);
 }
 
+/* Binds the host's node at path to the same path inside the rootfs. A device node has nothing to execute
+ * and no set-id bit to honour: nosuid and noexec, as containers/crun:src/libcrun/linux.c
+ * libcrun_create_dev binds devices (runc binds them with neither). Not nodev, or it would not work. */
+static int bind_device(int root_fd, const char *path) {
+        struct mount_attr attr = {.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC};
+        _cleanup_close_ int fd = -EBADF;
+        char target[64];
+        int r;
+
+        fd = rootfs_open_in_root(root_fd, path, true, false);
+        if (fd < 0)
+                return fd;
+        if (mount(path, FD_PATH(target, fd), NULL, MS_BIND, NULL) < 0)
+                return -errno;
+        r = reopen_target(root_fd, path, &fd, target);
+        if (r < 0)
+                return r;
+        /* Before Linux 5.12 (ENOSYS), a remount, which may fail where the source's atime flags differ. */
+        if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) == 0)
+                return 0;
+        return errno == ENOSYS ? remount_bind(target, MS_NOSUID | MS_NOEXEC) : -errno;
+}
+
 /* Creates a device node, or, in a user namespace (bind), where mknod is not allowed, binds the host's node
  * at the same path, as opencontainers/runc:libcontainer/rootfs_linux.go createDeviceNode does; EPERM
  * elsewhere (a runtime itself in a user namespace) falls back to the bind too. A node that exists already
@@ -202,7 +225,7 @@ static int
 make_device(int root_fd, const char *path, mode_t mode, dev_t dev, uid_t uid, gid_t gid, bool bind) {
         _cleanup_close_ int dir_fd = -EBADF, fd = -EBADF;
         const char *name = strrchr(path, '/') + 1;
-        char parent[4096], target[64];
+        char parent[4096];
 
         snprintf(parent, sizeof(parent), "%.*s", (int) (name - path), path);
         dir_fd = rootfs_open_in_root(root_fd, parent, true, true);
@@ -223,11 +246,7 @@ make_device(int root_fd, const char *path, mode_t mode, dev_t dev, uid_t uid, gi
                 return 0;
         if (!bind && errno != EPERM)
                 return -errno;
-        safe_close(fd);
-        fd = rootfs_open_in_root(root_fd, path, true, false);
-        if (fd < 0)
-                return fd;
-        return mount(path, FD_PATH(target, fd), NULL, MS_BIND, NULL) < 0 ? -errno : 0;
+        return bind_device(root_fd, path);
 }
 
 static int setup_dev(int root_fd, const OciConfig *c, const char **reterr_what) {

@@ -7,7 +7,8 @@ import subprocess
 import pytest
 
 import runtime_helpers
-from runtime_helpers import CAP, base, parse_status, rootfs, rt  # noqa: F401 (fixtures)
+from runtime_helpers import (CAP, base, mount_at, parse_mountinfo, parse_status,  # noqa: F401 (fixtures)
+                             rootfs, rt)
 
 runtime_helpers.skip_unless_selected()
 
@@ -169,3 +170,19 @@ def test_bind_source_host_read_only_stays_read_only(rt):
         assert not os.path.exists(os.path.join(inner, "new"))
     finally:
         subprocess.run(["umount", ro], check=True)
+
+
+# -- 3. device nodes in a user namespace ------------------------------------------------------------------
+
+
+def test_user_namespace_devices_are_nosuid_noexec_binds(rt):
+    """Where mknod is not allowed, a device is the host's node bound in; crun (libcrun_create_dev) binds it
+    nosuid and noexec, as a device node needs neither. Every default device and linux.devices entry."""
+    c = userns_config(rt, "cat /proc/self/mountinfo")
+    c["linux"]["devices"] = [{"path": "/dev/net/tun", "type": "c", "major": 10, "minor": 200}]
+    mounts = parse_mountinfo(run_ok(rt, c))
+    for dev in ("null", "zero", "full", "random", "urandom", "tty", "net/tun"):
+        m = mount_at(mounts, f"/dev/{dev}")
+        assert m is not None, f"/dev/{dev} is not a bind mount"
+        assert {"nosuid", "noexec"} <= m["options"], (dev, m)
+        assert "nodev" not in m["options"], (dev, m)   # it must still work as a device
