@@ -35,6 +35,7 @@
 #include "rootfs.h"
 #include "seccomp-filter.h"
 #include "state.h"
+#include "userns.h"
 
 #define EXEC_FIFO "exec.fifo"
 #define CONFIG_COPY "config.json"
@@ -338,31 +339,6 @@ _noreturn_ static void child_main(const ChildArgs *a, bool new_user_ns) {
         child_exec_after_start(a, exe, created_state);
 }
 
-/* No mappings: nothing is written, and the namespace maps no id, as the kernel leaves it (an empty write
- * would be EINVAL). */
-static int write_id_map(pid_t pid, const char *file, const OciIdMapping *m, size_t n) {
-        _cleanup_close_ int fd = -EBADF;
-        char path[64], buf[4096];
-        size_t len = 0;
-
-        if (n == 0)
-                return 0;
-        for (size_t i = 0; i < n && len < sizeof(buf); i++)
-                len += snprintf(buf + len,
-                                sizeof(buf) - len,
-                                "%u %u %u\n",
-                                m[i].container_id,
-                                m[i].host_id,
-                                m[i].size);
-        if (len >= sizeof(buf))
-                return -E2BIG;
-        snprintf(path, sizeof(path), "/proc/%d/%s", (int) pid, file);
-        fd = open(path, O_WRONLY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        return write(fd, buf, len) == (ssize_t) len ? 0 : -errno;
-}
-
 /* Joins the PID and time namespaces given by path, and makes a new time namespace with its offsets:
  * both only take effect for the caller's children, so it is done before clone(). */
 static int prepare_parent_namespaces(const OciConfig *c, ContainerError *reterr) {
@@ -564,13 +540,20 @@ static pid_t clone_first_process(const ChildArgs *a, unsigned long flags, Contai
         return report.pid;
 }
 
-/* Whether source is that of a bind mount without MS_REC, which the kernel refuses in a user namespace
- * where its source has mounts below it (locked: the bind would uncover what they hide). */
-static bool is_plain_bind_source(const OciConfig *c, const char *source) {
-        for (size_t i = 0; i < c->n_mounts; i++)
-                if (c->mounts[i].source == source)
-                        return !(c->mounts[i].parsed.flags & MS_REC);
-        return false;
+/* What an EINVAL from opening source likely means: a filesystem (or kernel) that cannot idmap, as runc and
+ * crun say; or, for a bind without MS_REC in a user namespace, locked mounts below the source, which the
+ * bind would uncover. */
+static const char *source_einval_hint(const OciConfig *c, const char *source) {
+        for (size_t i = 0; i < c->n_mounts; i++) {
+                if (c->mounts[i].source != source)
+                        continue;
+                if (oci_mount_is_idmapped(&c->mounts[i]))
+                        return " (maybe its filesystem does not support idmapped mounts on this kernel)";
+                if (!(c->mounts[i].parsed.flags & MS_REC))
+                        return " (in a user namespace, a source with mounts below it needs rbind: a bind would "
+                               "uncover what they hide)";
+        }
+        return "";
 }
 
 /* Lets the first process go on, blocked until then in mount_sources_receive(): writes its user namespace's
@@ -582,21 +565,19 @@ release_first_process(int sync_fd, pid_t pid, const OciConfig *c, bool new_user_
         int r;
 
         if (new_user_ns) {
-                r = write_id_map(pid, "uid_map", c->uid_mappings, c->n_uid_mappings);
+                r = userns_write_map(pid, "uid_map", c->uid_mappings, c->n_uid_mappings);
                 if (r >= 0)
-                        r = write_id_map(pid, "gid_map", c->gid_mappings, c->n_gid_mappings);
+                        r = userns_write_map(pid, "gid_map", c->gid_mappings, c->n_gid_mappings);
                 if (r < 0)
                         return set_error(reterr, r, "failed to write the user namespace's id maps");
         }
         r = mount_sources_send(c, pid, sync_fd, &what);
-        if (r == -EINVAL && is_plain_bind_source(c, what))
+        if (r < 0)
                 return set_error(reterr,
                                  r,
-                                 "failed to open the bind mount source '%s' (in a user namespace, a source "
-                                 "with mounts below it needs rbind: a bind would uncover what they hide)",
-                                 what);
-        if (r < 0)
-                return set_error(reterr, r, "failed to open the bind mount source '%s'", what);
+                                 "failed to open the bind mount source '%s'%s",
+                                 what,
+                                 r == -EINVAL ? source_einval_hint(c, what) : "");
         return 0;
 }
 

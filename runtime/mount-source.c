@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <linux/mount.h>
 #include <sys/mount.h>
@@ -15,6 +16,7 @@
 
 #include "macro.h"
 #include "mount-source.h"
+#include "userns.h"
 
 #ifndef SYS_open_tree
 #define SYS_open_tree 428
@@ -30,15 +32,20 @@ typedef struct SourceMessage {
         uint32_t index;
 } SourceMessage;
 
-/* Bind mounts but cgroup ones (a cgroup mount is the host's tree only on a v1 host, rootfs.c). */
-static bool wants_source(const OciMount *m) {
-        return oci_mount_is_bind(m) && !(m->type && strcmp(m->type, "cgroup") == 0);
+/* In a user namespace bind mounts but cgroup ones (a cgroup mount is the host's tree only on a v1 host,
+ * rootfs.c); idmapped mounts always, since only a detached mount can be idmapped. */
+static bool wants_source(const OciConfig *c, const OciMount *m) {
+        if (oci_mount_is_idmapped(m))
+                return true;
+        return oci_config_get_namespace(c, OCI_NAMESPACE_USER) && oci_mount_is_bind(m) &&
+               !(m->type && strcmp(m->type, "cgroup") == 0);
 }
 
 size_t mount_sources_count(const OciConfig *c) {
-        if (!oci_config_get_namespace(c, OCI_NAMESPACE_USER))
-                return 0;
-        return c->n_mounts;
+        for (size_t i = 0; i < c->n_mounts; i++)
+                if (wants_source(c, &c->mounts[i]))
+                        return c->n_mounts;
+        return 0;
 }
 
 static int set_propagation(int fd, bool recursive, unsigned long propagation) {
@@ -72,7 +79,25 @@ static int make_propagation_safe(const OciConfig *c, int fd, bool recursive) {
         return 0;
 }
 
-static int open_bind_source(const OciConfig *c, const OciMount *m) {
+/* MOUNT_ATTR_IDMAP on the detached clone, to every mount of it with ridmap, as
+ * opencontainers/runc:libcontainer/mount_linux.go mountFd does. EINVAL is a filesystem (or a kernel
+ * before 5.12) that cannot idmap. */
+static int set_idmap(const OciMount *m, int fd, int userns_fd) {
+        struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t) userns_fd};
+        bool recursive = m->parsed.extra & MOUNT_EXTRA_RIDMAP;
+
+        if (syscall(SYS_mount_setattr,
+                    fd,
+                    "",
+                    AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0),
+                    &attr,
+                    sizeof(attr)) < 0)
+                return -errno;
+        return 0;
+}
+
+/* userns_fd: for an idmapped mount, the user namespace whose mappings it takes; else -EBADF. */
+static int open_bind_source(const OciConfig *c, const OciMount *m, int userns_fd) {
         _cleanup_close_ int fd = -EBADF;
         bool recursive = m->parsed.flags & MS_REC;
         int r;
@@ -86,6 +111,11 @@ static int open_bind_source(const OciConfig *c, const OciMount *m) {
         r = make_propagation_safe(c, fd, recursive);
         if (r < 0)
                 return r;
+        if (userns_fd >= 0) {
+                r = set_idmap(m, fd, userns_fd);
+                if (r < 0)
+                        return r;
+        }
         return TAKE_FD(fd);
 }
 
@@ -145,7 +175,8 @@ static int open_namespace(const OciConfig *c, pid_t pid, int *ret_mnt_fd, int *r
 }
 
 /* The helper: joins the namespace, then opens and sends each source. Returns what it reports. */
-static HelperReport helper_main(const OciConfig *c, int mnt_fd, int cwd_fd, int sock) {
+static HelperReport
+helper_main(const OciConfig *c, int mnt_fd, int cwd_fd, const int *userns_fds, int sock) {
         size_t n = mount_sources_count(c);
 
         if (setns(mnt_fd, CLONE_NEWNS) < 0 || (cwd_fd >= 0 && fchdir(cwd_fd) < 0))
@@ -154,9 +185,9 @@ static HelperReport helper_main(const OciConfig *c, int mnt_fd, int cwd_fd, int 
                 _cleanup_close_ int fd = -EBADF;
                 int r;
 
-                if (!wants_source(&c->mounts[i]))
+                if (!wants_source(c, &c->mounts[i]))
                         continue;
-                fd = open_bind_source(c, &c->mounts[i]);
+                fd = open_bind_source(c, &c->mounts[i], userns_fds[i]);
                 r = fd < 0 ? fd : send_one(sock, (uint32_t) i, fd);
                 if (r < 0)
                         return (HelperReport){.error = r, .index = i};
@@ -164,14 +195,52 @@ static HelperReport helper_main(const OciConfig *c, int mnt_fd, int cwd_fd, int 
         return (HelperReport){};
 }
 
-int mount_sources_send(const OciConfig *c, pid_t pid, int sock, const char **reterr_what) {
+/* The user namespace an idmapped mount takes its mappings from: one made for its own mappings, or else
+ * the container's (a new one once pid's maps are written, or the one joined). */
+static int open_idmap_userns(const OciConfig *c, const OciMount *m, pid_t pid) {
+        const OciNamespace *ns = oci_config_get_namespace(c, OCI_NAMESPACE_USER);
+        char path[64];
+        int fd;
+
+        if (m->n_uid_mappings > 0)
+                return userns_open_mapped(
+                        m->uid_mappings, m->n_uid_mappings, m->gid_mappings, m->n_gid_mappings);
+        if (!ns) /* the parser refuses this */
+                return -EINVAL;
+        if (ns->path)
+                fd = open(ns->path, O_RDONLY | O_CLOEXEC);
+        else {
+                snprintf(path, sizeof(path), "/proc/%d/ns/user", (int) pid);
+                fd = open(path, O_RDONLY | O_CLOEXEC);
+        }
+        return fd < 0 ? -errno : fd;
+}
+
+/* One per mount, -EBADF but for idmapped ones; made by the runtime itself, before the helper changes its
+ * mount namespace, since /proc/PID there may be another pid namespace's. */
+static int open_idmap_userns_fds(const OciConfig *c, pid_t pid, int *fds, const char **reterr_what) {
+        for (size_t i = 0; i < c->n_mounts; i++) {
+                if (!oci_mount_is_idmapped(&c->mounts[i]))
+                        continue;
+                fds[i] = open_idmap_userns(c, &c->mounts[i], pid);
+                if (fds[i] < 0) {
+                        int r = fds[i];
+
+                        *reterr_what = c->mounts[i].source;
+                        return r;
+                }
+        }
+        return 0;
+}
+
+/* Forks the helper, which joins pid's mount namespace and sends the sources to sock. */
+static int
+run_helper(const OciConfig *c, pid_t pid, const int *userns_fds, int sock, const char **reterr_what) {
         _cleanup_close_ int mnt_fd = -EBADF, cwd_fd = -EBADF, read_fd = -EBADF, write_fd = -EBADF;
         HelperReport report = {.error = -EIO, .index = SIZE_MAX};
         int fds[2], r;
         pid_t helper;
 
-        if (mount_sources_count(c) == 0)
-                return send_one(sock, END_OF_SOURCES, -EBADF);
         *reterr_what = "the container's mount namespace";
         r = open_namespace(c, pid, &mnt_fd, &cwd_fd);
         if (r < 0)
@@ -185,7 +254,7 @@ int mount_sources_send(const OciConfig *c, pid_t pid, int sock, const char **ret
         if (helper < 0)
                 return -errno;
         if (helper == 0) {
-                report = helper_main(c, mnt_fd, cwd_fd, sock);
+                report = helper_main(c, mnt_fd, cwd_fd, userns_fds, sock);
                 (void) !write(write_fd, &report, sizeof(report));
                 _exit(0);
         }
@@ -193,11 +262,28 @@ int mount_sources_send(const OciConfig *c, pid_t pid, int sock, const char **ret
         if (RETRY_ON_EINTR(read(read_fd, &report, sizeof(report))) != (ssize_t) sizeof(report))
                 report = (HelperReport){.error = -EIO, .index = SIZE_MAX};
         (void) RETRY_ON_EINTR(waitpid(helper, NULL, 0));
-        if (report.error < 0) {
-                if (report.index < c->n_mounts)
-                        *reterr_what = c->mounts[report.index].source;
-                return report.error;
-        }
+        if (report.error < 0 && report.index < c->n_mounts)
+                *reterr_what = c->mounts[report.index].source;
+        return report.error < 0 ? report.error : 0;
+}
+
+int mount_sources_send(const OciConfig *c, pid_t pid, int sock, const char **reterr_what) {
+        _cleanup_free_ int *userns_fds = NULL;
+        int r;
+
+        if (mount_sources_count(c) == 0)
+                return send_one(sock, END_OF_SOURCES, -EBADF);
+        userns_fds = malloc(c->n_mounts * sizeof(int));
+        if (!userns_fds)
+                return -ENOMEM;
+        for (size_t i = 0; i < c->n_mounts; i++)
+                userns_fds[i] = -EBADF;
+        r = open_idmap_userns_fds(c, pid, userns_fds, reterr_what);
+        if (r >= 0)
+                r = run_helper(c, pid, userns_fds, sock, reterr_what);
+        mount_sources_close(userns_fds, c->n_mounts);
+        if (r < 0)
+                return r;
         return send_one(sock, END_OF_SOURCES, -EBADF);
 }
 

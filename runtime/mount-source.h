@@ -17,6 +17,10 @@
  * what the host hid below it (crun 1.8.1 lets it, measured). Non-recursive binds of a tree with locked
  * submounts stay refused (EINVAL), as they were when the process bound the source itself.
  *
+ * An idmapped mount is always such a source, user namespace or not: only a detached mount can be
+ * idmapped. The runtime sets MOUNT_ATTR_IDMAP on the clone, with the user namespace the mount takes its
+ * mappings from (userns.h).
+ *
  * The fds are indexed like config->mounts; -EBADF where the process mounts by itself. */
 
 #include <stdbool.h>
@@ -26,7 +30,7 @@
 #include "oci-config.h"
 
 /* How many fds the first process must be ready to receive: 0 when the config needs none (no user
- * namespace). */
+ * namespace and no idmapped mount). */
 size_t mount_sources_count(const OciConfig *c);
 
 /* Runtime side: opens the sources in the mount namespace of the first process, pid (or the one its

@@ -150,8 +150,9 @@ static int mount_one(int root_fd, const OciMount *m, int *source_fd) {
         struct stat st;
         int r;
 
-        /* Not done yet: refused rather than quietly ignored. */
-        if (m->parsed.extra != 0)
+        /* tmpcopyup is not done yet: refused rather than quietly ignored. An idmapped mount is always one
+         * the runtime opened (mount-source.h). */
+        if ((m->parsed.extra & MOUNT_EXTRA_TMPCOPYUP) || (oci_mount_is_idmapped(m) && *source_fd < 0))
                 return -EOPNOTSUPP;
         if (bind) {
                 if ((*source_fd >= 0 ? fstat(*source_fd, &st) : stat(m->source, &st)) < 0)

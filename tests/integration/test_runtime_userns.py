@@ -1,6 +1,7 @@
 """User namespaces against crun and runc (issue 8): one without id mappings, bind mount sources only the
 host's root can reach, device nodes bound into one, idmapped mounts."""
 
+import ctypes
 import os
 import subprocess
 
@@ -186,3 +187,136 @@ def test_user_namespace_devices_are_nosuid_noexec_binds(rt):
         assert m is not None, f"/dev/{dev} is not a bind mount"
         assert {"nosuid", "noexec"} <= m["options"], (dev, m)
         assert "nodev" not in m["options"], (dev, m)   # it must still work as a device
+
+
+# -- 4. idmapped mounts -----------------------------------------------------------------------------------
+
+OWNER = 1000   # the host uid/gid that owns the test's directories
+
+
+class _MountAttr(ctypes.Structure):
+    _fields_ = [("attr_set", ctypes.c_uint64), ("attr_clr", ctypes.c_uint64),
+                ("propagation", ctypes.c_uint64), ("userns_fd", ctypes.c_uint64)]
+
+
+def idmap_unsupported(path):
+    """Why an idmapped mount of path cannot be made here (None if it can): the probe makes one, as tether
+    does, with open_tree(2) and mount_setattr(2) (Linux 5.12; and a filesystem that allows it: ext4 since
+    5.12, tmpfs since 6.3), in a user namespace of unshare(1)'s."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    sys_open_tree, sys_mount_setattr = 428, 442
+    at_fdcwd, at_empty_path, open_tree_clone, mount_attr_idmap = -100, 0x1000, 1, 0x00100000
+    holder = subprocess.Popen(["unshare", "--user", "--map-root-user", "sh", "-c", "echo ready; read x"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        if holder.stdout.readline() != b"ready\n":
+            return "unshare --user --map-root-user failed"
+        userns = os.open(f"/proc/{holder.pid}/ns/user", os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            fd = libc.syscall(sys_open_tree, at_fdcwd, path.encode(), open_tree_clone | os.O_CLOEXEC)
+            if fd < 0:
+                return f"open_tree(2): {os.strerror(ctypes.get_errno())}"
+            try:
+                attr = _MountAttr(mount_attr_idmap, 0, 0, userns)
+                if libc.syscall(sys_mount_setattr, fd, b"", at_empty_path, ctypes.byref(attr),
+                                ctypes.sizeof(attr)) < 0:
+                    return f"mount_setattr(MOUNT_ATTR_IDMAP) on {path}: {os.strerror(ctypes.get_errno())}"
+            finally:
+                os.close(fd)
+        finally:
+            os.close(userns)
+    finally:
+        holder.stdin.close()
+        holder.wait()
+    return None
+
+
+def owned_tree(rt, name, uid=OWNER):
+    """rt.work/NAME (0755), owned by uid, with a file of uid's and one of host root's."""
+    d = os.path.join(rt.work, name)
+    os.mkdir(d, 0o755)
+    for f, owner in (("mine", uid), ("roots", 0)):
+        with open(os.path.join(d, f), "w") as fh:
+            fh.write(f + "\n")
+        os.chown(os.path.join(d, f), owner, owner)
+    os.chown(d, uid, uid)
+    return d
+
+
+@pytest.fixture
+def idmap(rt):
+    reason = idmap_unsupported(rt.work)
+    if reason:
+        pytest.skip(f"no idmapped mounts here: {reason}")
+
+
+def mapping(container_id, host_id, size):
+    return [{"containerID": container_id, "hostID": host_id, "size": size}]
+
+
+def test_idmap_with_mount_mappings(rt, idmap):
+    """uidMappings/gidMappings of the mount (config.md "POSIX-platform Mounts"), in a user namespace made for
+    it, as crun and runc do: the directory of host uid 1000 is the container root's (1000 on disk is
+    HOST_ID, which is the container's 0), and what the container's root creates lands as 1000 on disk."""
+    d = owned_tree(rt, "owned")
+    c = userns_config(rt, "stat -c '%n %u:%g' /mnt/d /mnt/d/mine /mnt/d/roots; echo x > /mnt/d/new && echo made")
+    c["mounts"].append({"destination": "/mnt/d", "type": "bind", "source": d, "options": ["bind", "idmap"],
+                        "uidMappings": mapping(OWNER, HOST_ID, 1), "gidMappings": mapping(OWNER, HOST_ID, 1)})
+    assert run_ok(rt, c).splitlines() == ["/mnt/d 0:0", "/mnt/d/mine 0:0", "/mnt/d/roots 65534:65534", "made"]
+    st = os.stat(os.path.join(d, "new"))
+    assert (st.st_uid, st.st_gid) == (OWNER, OWNER)
+
+
+def test_idmap_takes_container_mappings(rt, idmap):
+    """idmap without mappings of the mount uses the container's user namespace (runc's specconv, crun's
+    maybe_get_idmapped_mount): host root's files are its root's, and its root writes as host root."""
+    d = owned_tree(rt, "roots", uid=0)
+    c = userns_config(rt, "stat -c '%n %u:%g' /mnt/d /mnt/d/mine /mnt/d/roots; touch /mnt/d/new && echo made")
+    c["mounts"].append({"destination": "/mnt/d", "type": "bind", "source": d, "options": ["rbind", "idmap"]})
+    assert run_ok(rt, c).splitlines() == ["/mnt/d 0:0", "/mnt/d/mine 0:0", "/mnt/d/roots 0:0", "made"]
+    st = os.stat(os.path.join(d, "new"))
+    assert (st.st_uid, st.st_gid) == (0, 0)
+
+
+def test_idmap_without_user_namespace(rt, idmap):
+    """Mappings of the mount need no user namespace of the container's: a container of the host's root sees
+    the directory of uid 1000 as root's."""
+    d = owned_tree(rt, "owned")
+    c = rt.config(rt.sh("stat -c '%u:%g' /mnt/d /mnt/d/roots"))
+    c["mounts"] += [{"destination": "/mnt", "type": "tmpfs", "source": "tmpfs", "options": ["mode=755"]},
+                    {"destination": "/mnt/d", "type": "bind", "source": d, "options": ["bind", "idmap"],
+                     "uidMappings": mapping(OWNER, 0, 1), "gidMappings": mapping(OWNER, 0, 1)}]
+    assert run_ok(rt, c).split() == ["0:0", "65534:65534"]
+
+
+@pytest.fixture
+def tree_with_submount(rt):
+    """owned (uid 1000) with sub/, on which the test binds another directory of uid 1000's; unmounted
+    afterwards."""
+    d = owned_tree(rt, "owned")
+    other = owned_tree(rt, "other")
+    sub = os.path.join(d, "sub")
+    os.mkdir(sub)
+    subprocess.run(["mount", "--bind", other, sub], check=True)
+    try:
+        yield d
+    finally:
+        subprocess.run(["umount", sub], check=True)
+
+
+@pytest.mark.parametrize("option, sub_owner", [("ridmap", "0:0"), ("idmap", "65534:65534")])
+def test_ridmap_maps_submounts(rt, idmap, tree_with_submount, option, sub_owner):
+    """With rbind, ridmap maps every mount of the tree (mount_setattr(AT_RECURSIVE)), idmap only its top."""
+    c = userns_config(rt, "stat -c '%u:%g' /mnt/d/mine /mnt/d/sub/mine")
+    c["mounts"].append({"destination": "/mnt/d", "type": "bind", "source": tree_with_submount,
+                        "options": ["rbind", option],
+                        "uidMappings": mapping(OWNER, HOST_ID, 1), "gidMappings": mapping(OWNER, HOST_ID, 1)})
+    assert run_ok(rt, c).split() == ["0:0", sub_owner]
+
+
+def test_idmap_without_any_mappings_is_refused(rt):
+    c = rt.config(["true"])
+    c["mounts"].append({"destination": "/mnt", "type": "bind", "source": rt.work, "options": ["bind", "idmap"]})
+    r = rt.run_bundle(c, cid="u")
+    assert r.returncode == 1
+    assert b"mounts[2].options: idmap without uidMappings and gidMappings" in r.stderr, r.stderr
