@@ -320,3 +320,15 @@ def test_idmap_without_any_mappings_is_refused(rt):
     r = rt.run_bundle(c, cid="u")
     assert r.returncode == 1
     assert b"mounts[2].options: idmap without uidMappings and gidMappings" in r.stderr, r.stderr
+
+
+def test_mount_sources_are_closed_before_exec(rt, idmap):
+    """The mount fds the runtime passes are closed once attached: the program holds only stdio (3: ls's own
+    /proc/self/fd), and no hook or program of the container's can reach a host mount through them."""
+    private, inner = private_tree(rt)
+    d = owned_tree(rt, "owned")
+    c = userns_config(rt, "ls /proc/self/fd")
+    c["mounts"] += [{"destination": "/mnt/i", "type": "bind", "source": inner, "options": ["rbind"]},
+                    {"destination": "/mnt/d", "type": "bind", "source": d, "options": ["bind", "idmap"],
+                     "uidMappings": mapping(OWNER, HOST_ID, 1), "gidMappings": mapping(OWNER, HOST_ID, 1)}]
+    assert sorted(int(fd) for fd in run_ok(rt, c).split()) == [0, 1, 2, 3]
