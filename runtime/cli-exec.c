@@ -343,7 +343,7 @@ exec_child(const OciConfig *c, bool user_ns, unsigned preserve_fds, int console_
                 exec_child_fail(error_fd, r, "failed to set apparmorProfile '%s'", what);
         if (!p->no_new_privileges && (r = seccomp_filter_load(c->seccomp, &what)) < 0)
                 exec_child_fail(error_fd, r, "failed to load the seccomp filter for '%s'", what ?: "");
-        r = process_setup(p, user_ns, &what);
+        r = process_setup(p, user_ns ? process_userns_of(c) | PROCESS_USERNS : 0, &what);
         if (r == -EXDEV)
                 exec_child_fail(
                         error_fd, 0, "process.cwd '%s' lies outside the container's root, refusing", what);

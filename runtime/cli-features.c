@@ -5,6 +5,7 @@
 #include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "capability-names.h"
 #include "cli.h"
@@ -17,9 +18,9 @@ static json_t *mount_option_names(void) {
         json_t *a = json_array();
         const char *name;
 
-        /* tmpcopyup and idmap mounts are refused for now. */
+        /* tmpcopyup is refused for now. */
         for (size_t i = 0; a && (name = mount_option_name(i)); i++)
-                if (!mount_option_is_extra(i))
+                if (strcmp(name, "tmpcopyup") != 0)
                         json_array_append_new(a, json_string(name));
         return a;
 }
@@ -68,7 +69,7 @@ int verb_features(const GlobalOptions *g, int argc, char **argv) {
                 return cli_usage_error("features", "", "takes no arguments");
         j = json_pack(
                 "{s:s, s:s, s:o, s:o, s:{s:o, s:o, s:{s:b, s:b, s:b, s:b}, s:{s:b, s:o, s:o, s:o, s:[s, s, s], s:[s, s, s]}, "
-                "s:{s:b}, s:{s:b}}}",
+                "s:{s:b}, s:{s:b}, s:{s:{s:b}}}}",
                 "ociVersionMin",
                 "1.0.0",
                 "ociVersionMax",
@@ -113,7 +114,11 @@ int verb_features(const GlobalOptions *g, int argc, char **argv) {
                 false,
                 "selinux",
                 "enabled",
-                false);
+                false,
+                "mountExtensions",
+                "idmap",
+                "enabled",
+                true);
         text = j ? json_dumps(j, JSON_INDENT(4)) : NULL;
         json_decref(j);
         if (!text)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -26,6 +27,7 @@
 #include "fd-util.h"
 #include "hooks.h"
 #include "macro.h"
+#include "mount-source.h"
 #include "network.h"
 #include "pidfd-util.h"
 #include "pidref.h"
@@ -33,6 +35,7 @@
 #include "rootfs.h"
 #include "seccomp-filter.h"
 #include "state.h"
+#include "userns.h"
 
 #define EXEC_FIFO "exec.fifo"
 #define CONFIG_COPY "config.json"
@@ -165,6 +168,8 @@ typedef struct ChildArgs {
         const OciConfig *c;
         int sync_fd;
         int fifo_fd; /* the exec fifo's read end */
+        int *sources; /* where the mount sources the runtime opened are received (mount-source.h) */
+        size_t n_sources;
 } ChildArgs;
 
 _noreturn_ static void
@@ -239,12 +244,14 @@ _noreturn_ static void child_main(const ChildArgs *a, bool new_user_ns) {
                 child_fail(a->sync_fd, r, "failed to close the runtime's file descriptors");
         if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
                 child_fail(a->sync_fd, errno, "failed to make the container's process non-dumpable");
-        if (new_user_ns) {
-                /* Wait until the runtime has written our uid_map and gid_map. */
-                char go;
-                if (read(a->sync_fd, &go, 1) != 1)
-                        _exit(1);
-                if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+        if (new_user_ns || a->n_sources > 0) {
+                /* Wait until the runtime has written our uid_map and gid_map and sent the mount sources
+                 * it opened for us; the end of them is our go. Without mappings we stay the overflow uid
+                 * and gid: no other can be had there (process.h). */
+                if (mount_sources_receive(a->sync_fd, a->sources, a->n_sources) < 0)
+                        _exit(1); /* the runtime failed, and says why */
+                if (new_user_ns && ((c->n_gid_mappings > 0 && setresgid(0, 0, 0) < 0) ||
+                                    (c->n_uid_mappings > 0 && setresuid(0, 0, 0) < 0)))
                         child_fail(a->sync_fd, errno, "failed to become root in the user namespace");
         }
         r = join_namespaces(c, false, &what);
@@ -260,7 +267,9 @@ _noreturn_ static void child_main(const ChildArgs *a, bool new_user_ns) {
         r = process_set_names(c, &what);
         if (r < 0)
                 child_fail(a->sync_fd, r, "failed to set the %s", what);
-        r = rootfs_prepare(c, a->o->rootfs, &what);
+        r = rootfs_prepare(c, a->o->rootfs, a->sources, &what);
+        /* Before any hook of the container's runs: no mount of the host's stays open. */
+        mount_sources_close(a->sources, a->n_sources);
         /* mount(MS_SLAVE) on '/' takes a mount point: without it the container's mounts would reach the
          * host's, and --no-pivot needs it as much as pivot_root(2). */
         if (r == -EINVAL && strcmp(what, "/") == 0 && rootfs_root_is_mount_point() == 0)
@@ -268,6 +277,12 @@ _noreturn_ static void child_main(const ChildArgs *a, bool new_user_ns) {
                         a->sync_fd,
                         r,
                         "'/' is not a mount point (is tether running in a chroot?): pivot_root(2) cannot work there, nor can the container's mounts be kept from the host's, with or without --no-pivot; make the chroot directory a mount point first (mount --bind DIR DIR)");
+        if (r == -EOVERFLOW && (process_userns_of(c) & (PROCESS_USERNS_NO_UIDS | PROCESS_USERNS_NO_GIDS)))
+                child_fail(a->sync_fd,
+                           r,
+                           "failed to set up the rootfs at '%s': a user namespace without uidMappings and "
+                           "gidMappings can create no file",
+                           what);
         if (r < 0)
                 child_fail(a->sync_fd, r, "failed to set up the rootfs at '%s'", what);
         if (needs_hook_sync(c)) {
@@ -340,7 +355,7 @@ _noreturn_ static void child_main(const ChildArgs *a, bool new_user_ns) {
          * (opencontainers/runc:libcontainer/standard_init_linux.go). */
         if (!c->process->no_new_privileges)
                 load_seccomp(a->sync_fd, c);
-        r = process_setup(c->process, new_user_ns || oci_config_get_namespace(c, OCI_NAMESPACE_USER), &what);
+        r = process_setup(c->process, process_userns_of(c), &what);
         if (r == -EXDEV)
                 child_fail(
                         a->sync_fd, r, "process.cwd '%s' lies outside the container's root, refusing", what);
@@ -355,27 +370,6 @@ _noreturn_ static void child_main(const ChildArgs *a, bool new_user_ns) {
                 created_state = child_receive_state(a->sync_fd);
         close(a->sync_fd);
         child_exec_after_start(a, exe, created_state);
-}
-
-static int write_id_map(pid_t pid, const char *file, const OciIdMapping *m, size_t n) {
-        _cleanup_close_ int fd = -EBADF;
-        char path[64], buf[4096];
-        size_t len = 0;
-
-        for (size_t i = 0; i < n && len < sizeof(buf); i++)
-                len += snprintf(buf + len,
-                                sizeof(buf) - len,
-                                "%u %u %u\n",
-                                m[i].container_id,
-                                m[i].host_id,
-                                m[i].size);
-        if (len >= sizeof(buf))
-                return -E2BIG;
-        snprintf(path, sizeof(path), "/proc/%d/%s", (int) pid, file);
-        fd = open(path, O_WRONLY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        return write(fd, buf, len) == (ssize_t) len ? 0 : -errno;
 }
 
 /* Joins the PID and time namespaces given by path, and makes a new time namespace with its offsets:
@@ -579,6 +573,47 @@ static pid_t clone_first_process(const ChildArgs *a, unsigned long flags, Contai
         return report.pid;
 }
 
+/* What an EINVAL from opening source likely means: a filesystem (or kernel) that cannot idmap, as runc and
+ * crun say; or, for a bind without MS_REC in a user namespace, locked mounts below the source, which the
+ * bind would uncover. */
+static const char *source_einval_hint(const OciConfig *c, const char *source) {
+        for (size_t i = 0; i < c->n_mounts; i++) {
+                if (c->mounts[i].source != source)
+                        continue;
+                if (oci_mount_is_idmapped(&c->mounts[i]))
+                        return " (maybe its filesystem does not support idmapped mounts on this kernel)";
+                if (!(c->mounts[i].parsed.flags & MS_REC))
+                        return " (in a user namespace, a source with mounts below it needs rbind: a bind would "
+                               "uncover what they hide)";
+        }
+        return "";
+}
+
+/* Lets the first process go on, blocked until then in mount_sources_receive(): writes its user namespace's
+ * id maps, then opens the mount sources with the host root's credentials and sends them
+ * (mount-source.h). */
+static int
+release_first_process(int sync_fd, pid_t pid, const OciConfig *c, bool new_user_ns, ContainerError *reterr) {
+        const char *what = NULL;
+        int r;
+
+        if (new_user_ns) {
+                r = userns_write_map(pid, "uid_map", c->uid_mappings, c->n_uid_mappings);
+                if (r >= 0)
+                        r = userns_write_map(pid, "gid_map", c->gid_mappings, c->n_gid_mappings);
+                if (r < 0)
+                        return set_error(reterr, r, "failed to write the user namespace's id maps");
+        }
+        r = mount_sources_send(c, pid, sync_fd, &what);
+        if (r < 0)
+                return set_error(reterr,
+                                 r,
+                                 "failed to open the bind mount source '%s'%s",
+                                 what,
+                                 r == -EINVAL ? source_einval_hint(c, what) : "");
+        return 0;
+}
+
 /* Starts the first process (s->init.pid is set as soon as it exists) and waits for its "ready". Returns
  * the sync socket, kept for the startContainer hooks' state, or -errno with reterr. */
 static int spawn_first_process(const ContainerOptions *o,
@@ -588,6 +623,8 @@ static int spawn_first_process(const ContainerOptions *o,
                                ContainerError *reterr) {
         _cleanup_close_ int parent_fd = -EBADF, child_fd = -EBADF;
         unsigned long flags = new_namespace_flags(c);
+        size_t n_sources = mount_sources_count(c);
+        _cleanup_free_ int *sources = NULL;
         int fds[2], r;
         pid_t pid;
 
@@ -595,12 +632,22 @@ static int spawn_first_process(const ContainerOptions *o,
                 return set_error(reterr, -errno, "failed to create a socket pair");
         parent_fd = fds[0];
         child_fd = fds[1];
+        /* Allocated here: the first process may not malloc() between clone() and exec. */
+        if (n_sources > 0) {
+                sources = malloc(n_sources * sizeof(int));
+                if (!sources)
+                        return set_error(reterr, -ENOMEM, "failed to allocate the mount sources");
+                for (size_t i = 0; i < n_sources; i++)
+                        sources[i] = -EBADF;
+        }
 
         ChildArgs a = {
                 .o = o,
                 .c = c,
                 .sync_fd = child_fd,
                 .fifo_fd = fifo_fd,
+                .sources = sources,
+                .n_sources = n_sources,
         };
         pid = clone_first_process(&a, flags, reterr);
         if (pid < 0)
@@ -611,13 +658,10 @@ static int spawn_first_process(const ContainerOptions *o,
         if (r < 0)
                 return set_error(reterr, r, "failed to set process.oomScoreAdj");
 
-        if (flags & CLONE_NEWUSER) {
-                r = write_id_map(pid, "uid_map", c->uid_mappings, c->n_uid_mappings);
-                if (r >= 0)
-                        r = write_id_map(pid, "gid_map", c->gid_mappings, c->n_gid_mappings);
-                if (r < 0 || write(parent_fd, "g", 1) != 1)
-                        return set_error(
-                                reterr, r < 0 ? r : -EIO, "failed to write the user namespace's id maps");
+        if ((flags & CLONE_NEWUSER) || a.n_sources > 0) {
+                r = release_first_process(parent_fd, pid, c, flags & CLONE_NEWUSER, reterr);
+                if (r < 0)
+                        return r;
         }
         r = wait_until_ready(parent_fd, c, s, reterr);
         if (r < 0)
@@ -653,6 +697,28 @@ static int write_config_copy(int dir_fd, const char *text, size_t len) {
         return write(fd, text, len) == (ssize_t) len ? 0 : -EIO;
 }
 
+/* In a user namespace that maps no uid (gid), the process keeps the overflow one: refuse a process.user
+ * that asks for another rather than ignore it. */
+static int check_unmapped_user(const OciConfig *c, ContainerError *reterr) {
+        unsigned userns = process_userns_of(c);
+        const OciUser *u = &c->process->user;
+
+        if ((userns & PROCESS_USERNS_NO_UIDS) && u->uid != 0)
+                return set_error(reterr,
+                                 -EINVAL,
+                                 "process.user.uid is %u, but the user namespace maps no uid (no "
+                                 "linux.uidMappings): the process can only keep the overflow uid",
+                                 (unsigned) u->uid);
+        if ((userns & PROCESS_USERNS_NO_GIDS) && (u->gid != 0 || u->n_additional_gids > 0))
+                return set_error(
+                        reterr,
+                        -EINVAL,
+                        "process.user asks for gid %u or additionalGids, but the user namespace maps "
+                        "no gid (no linux.gidMappings): the process can only keep the overflow gid",
+                        (unsigned) u->gid);
+        return 0;
+}
+
 int container_create(
         int root_fd, const ContainerOptions *o, const OciConfig *c, pid_t *ret_pid, ContainerError *reterr) {
         _cleanup_(container_state_freep) ContainerState *s = NULL;
@@ -661,6 +727,9 @@ int container_create(
 
         if (!c->process)
                 return set_error(reterr, -EINVAL, "config.json has no 'process' to run");
+        r = check_unmapped_user(c, reterr);
+        if (r < 0)
+                return r;
         s = state_new(o, c);
         if (!s)
                 return set_error(reterr, -ENOMEM, "failed to record the state");

@@ -94,10 +94,6 @@ const char *mount_option_name(size_t i) {
         return i < ELEMENTSOF(mount_option_table) ? mount_option_table[i].name : NULL;
 }
 
-bool mount_option_is_extra(size_t i) {
-        return i < ELEMENTSOF(mount_option_table) && mount_option_table[i].kind == OPTION_EXTRA;
-}
-
 static const MountOptionDef *mount_option_lookup(const char *name) {
         for (size_t i = 0; i < ELEMENTSOF(mount_option_table); i++)
                 if (strcmp(mount_option_table[i].name, name) == 0)

@@ -41,8 +41,6 @@ void mount_options_done(MountOptions *o);
 
 /* The i-th option name of the table, NULL past its end; for `tether features`. */
 const char *mount_option_name(size_t i);
-/* Whether the i-th option is a MountExtra one (tmpcopyup, idmap, ridmap). */
-bool mount_option_is_extra(size_t i);
 
 /* For linux.rootfsPropagation: one of private, shared, slave, unbindable, or the same with an 'r'. */
 int mount_propagation_from_string(const char *s, MountPropagation *ret, bool *ret_recursive);

@@ -19,6 +19,9 @@ void oci_mount_done(void *item);
 int oci_parse_hooks(JsonCtx *c, json_t *v, void *item);
 void oci_hooks_done(OciHookList *hooks);
 
+/* item: OciIdMapping * (linux.uidMappings and a mount's uidMappings have the same form) */
+int oci_parse_id_mapping(JsonCtx *c, json_t *v, void *item);
+
 /* item: OciConfig *, whose linux.* fields it fills */
 int oci_parse_linux(JsonCtx *c, json_t *v, void *item);
 void oci_linux_done(OciConfig *config);

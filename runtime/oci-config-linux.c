@@ -57,7 +57,7 @@ static int check_namespaces(JsonCtx *c, const OciConfig *config) {
         return 0;
 }
 
-static int parse_id_mapping(JsonCtx *c, json_t *v, void *item) {
+int oci_parse_id_mapping(JsonCtx *c, json_t *v, void *item) {
         OciIdMapping *m = item;
         uint64_t container_id, host_id, size;
         int r;
@@ -95,7 +95,7 @@ static int parse_mappings(JsonCtx *c, json_t *v, OciConfig *config) {
                            "uidMappings",
                            0,
                            sizeof(OciIdMapping),
-                           parse_id_mapping,
+                           oci_parse_id_mapping,
                            json_item_done_nop,
                            (void **) &config->uid_mappings,
                            &config->n_uid_mappings);
@@ -106,7 +106,7 @@ static int parse_mappings(JsonCtx *c, json_t *v, OciConfig *config) {
                            "gidMappings",
                            0,
                            sizeof(OciIdMapping),
-                           parse_id_mapping,
+                           oci_parse_id_mapping,
                            json_item_done_nop,
                            (void **) &config->gid_mappings,
                            &config->n_gid_mappings);

@@ -1,9 +1,48 @@
-/* "mounts": config.md "Mounts", "Linux mount options", "POSIX-platform Mounts". uidMappings and gidMappings
- * of a mount (idmapped mounts) are not read yet. */
+/* "mounts": config.md "Mounts", "Linux mount options", "POSIX-platform Mounts", with the uidMappings and
+ * gidMappings of an idmapped mount. */
 
+#include <string.h>
 #include <sys/mount.h>
 
 #include "oci-config-internal.h"
+
+/* Both or neither, as runc (libcontainer/configs/validate checkIDMapMounts) and crun have them; and, as in
+ * runc, on bind mounts only: an idmapped mount is a detached clone of its source with MOUNT_ATTR_IDMAP. */
+static int parse_mount_mappings(JsonCtx *c, json_t *v, OciMount *m) {
+        int r;
+
+        r = json_ctx_array(c,
+                           v,
+                           "uidMappings",
+                           0,
+                           sizeof(OciIdMapping),
+                           oci_parse_id_mapping,
+                           json_item_done_nop,
+                           (void **) &m->uid_mappings,
+                           &m->n_uid_mappings);
+        if (r < 0)
+                return r;
+        r = json_ctx_array(c,
+                           v,
+                           "gidMappings",
+                           0,
+                           sizeof(OciIdMapping),
+                           oci_parse_id_mapping,
+                           json_item_done_nop,
+                           (void **) &m->gid_mappings,
+                           &m->n_gid_mappings);
+        if (r < 0)
+                return r;
+        if ((m->n_uid_mappings > 0) != (m->n_gid_mappings > 0)) {
+                json_ctx_push_key(c, m->n_uid_mappings > 0 ? "uidMappings" : "gidMappings");
+                return json_ctx_error(
+                        c, "an idmapped mount needs both uidMappings and gidMappings, or neither");
+        }
+        if (oci_mount_is_idmapped(m) && !oci_mount_is_bind(m))
+                return json_ctx_error(c,
+                                      "an idmapped mount (idmap, ridmap, uidMappings) must be a bind mount");
+        return 0;
+}
 
 int oci_parse_mount(JsonCtx *c, json_t *v, void *item) {
         OciMount *m = item;
@@ -30,7 +69,16 @@ int oci_parse_mount(JsonCtx *c, json_t *v, void *item) {
                 return r;
         if ((m->parsed.flags & MS_BIND) && !m->source)
                 return json_ctx_error(c, "a bind mount needs a source");
-        return 0;
+        return parse_mount_mappings(c, v, m);
+}
+
+bool oci_mount_is_bind(const OciMount *m) {
+        return (m->parsed.flags & MS_BIND) || (m->type && strcmp(m->type, "bind") == 0);
+}
+
+bool oci_mount_is_idmapped(const OciMount *m) {
+        return (m->parsed.extra & (MOUNT_EXTRA_IDMAP | MOUNT_EXTRA_RIDMAP)) || m->n_uid_mappings > 0 ||
+               m->n_gid_mappings > 0;
 }
 
 void oci_mount_done(void *item) {
@@ -41,5 +89,7 @@ void oci_mount_done(void *item) {
         free(m->source);
         strv_free(m->options);
         mount_options_done(&m->parsed);
+        free(m->uid_mappings);
+        free(m->gid_mappings);
         *m = (OciMount){};
 }

@@ -84,6 +84,27 @@ static int parse_version(JsonCtx *c, json_t *v, OciConfig *config) {
         return 0;
 }
 
+/* An idmapped mount without mappings of its own takes those of the container's user namespace (runc's
+ * specconv, crun): without one there is nothing to map with. */
+static int check_idmapped_mounts(JsonCtx *c, const OciConfig *config) {
+        if (oci_config_get_namespace(config, OCI_NAMESPACE_USER))
+                return 0;
+        for (size_t i = 0; i < config->n_mounts; i++) {
+                const OciMount *m = &config->mounts[i];
+
+                if (!oci_mount_is_idmapped(m) || m->n_uid_mappings > 0)
+                        continue;
+                json_ctx_push_key(c, "mounts");
+                json_ctx_push_index(c, i);
+                json_ctx_push_key(c, "options");
+                return json_ctx_error(
+                        c,
+                        "idmap without uidMappings and gidMappings of the mount takes the user "
+                        "namespace's, but linux.namespaces has none");
+        }
+        return 0;
+}
+
 static int parse_config(JsonCtx *c, json_t *v, OciConfig *config) {
         int r;
 
@@ -124,7 +145,9 @@ static int parse_config(JsonCtx *c, json_t *v, OciConfig *config) {
         if (r < 0)
                 return r;
         r = json_ctx_object(c, v, "linux", 0, oci_parse_linux, config);
-        return r < 0 ? r : 0;
+        if (r < 0)
+                return r;
+        return check_idmapped_mounts(c, config);
 }
 
 static int load_json(const char *buf, size_t len, const char *filename, json_t **ret, OciError *reterr) {

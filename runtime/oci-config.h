@@ -52,6 +52,10 @@ typedef struct OciMount {
         char *source; /* NULL if not given; always given for bind mounts */
         char **options; /* as given, NULL-terminated; NULL if none */
         MountOptions parsed;
+        OciIdMapping *uid_mappings; /* an idmapped mount's own mappings; both or neither given */
+        size_t n_uid_mappings;
+        OciIdMapping *gid_mappings;
+        size_t n_gid_mappings;
 } OciMount;
 
 typedef enum OciCapabilitySet {
@@ -308,6 +312,12 @@ int oci_config_parse_file(int dir_fd, const char *path, OciConfig **ret, OciErro
 
 OciConfig *oci_config_free(OciConfig *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(OciConfig *, oci_config_free);
+
+/* Whether a mount is a bind mount: type "bind", or the bind or rbind option. */
+bool oci_mount_is_bind(const OciMount *m);
+/* Whether a mount is idmapped: the idmap or ridmap option, or uidMappings and gidMappings of its own.
+ * Always a bind mount; without mappings of its own it takes the container's user namespace's. */
+bool oci_mount_is_idmapped(const OciMount *m);
 
 /* The entry of that type in config->namespaces, or NULL. */
 const OciNamespace *oci_config_get_namespace(const OciConfig *c, OciNamespaceType type);

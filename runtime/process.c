@@ -86,14 +86,31 @@ static int set_capabilities(const OciCapabilities *caps) {
         return 0;
 }
 
-static int switch_user(const OciUser *u, bool in_user_namespace) {
-        /* In a user namespace with setgroups denied, only an empty change is allowed. */
-        if (setgroups(u->n_additional_gids, u->additional_gids) < 0 &&
-            !(in_user_namespace && errno == EPERM))
-                return -errno;
-        if (setresgid(u->gid, u->gid, u->gid) < 0 || setresuid(u->uid, u->uid, u->uid) < 0)
+/* A user namespace that maps no gid (uid) leaves the groups (uid) as the kernel made them: the overflow
+ * ids, which cannot be changed, as the kernel refuses any id it cannot map (EINVAL). */
+static int switch_user(const OciUser *u, unsigned userns) {
+        if (!(userns & PROCESS_USERNS_NO_GIDS)) {
+                /* In a user namespace with setgroups denied, only an empty change is allowed. */
+                if (setgroups(u->n_additional_gids, u->additional_gids) < 0 &&
+                    !((userns & PROCESS_USERNS) && errno == EPERM))
+                        return -errno;
+                if (setresgid(u->gid, u->gid, u->gid) < 0)
+                        return -errno;
+        }
+        if (!(userns & PROCESS_USERNS_NO_UIDS) && setresuid(u->uid, u->uid, u->uid) < 0)
                 return -errno;
         return 0;
+}
+
+unsigned process_userns_of(const OciConfig *c) {
+        const OciNamespace *ns = oci_config_get_namespace(c, OCI_NAMESPACE_USER);
+
+        if (!ns)
+                return 0;
+        if (ns->path) /* joined: its maps are its owner's business */
+                return PROCESS_USERNS;
+        return PROCESS_USERNS | (c->n_uid_mappings == 0 ? PROCESS_USERNS_NO_UIDS : 0) |
+               (c->n_gid_mappings == 0 ? PROCESS_USERNS_NO_GIDS : 0);
 }
 
 int process_set_oom_score_adj(const OciProcess *p, pid_t pid) {
@@ -119,7 +136,7 @@ static int verify_cwd(void) {
         return buf[0] == '/' ? 0 : -EXDEV;
 }
 
-int process_setup(const OciProcess *p, bool in_user_namespace, const char **reterr_what) {
+int process_setup(const OciProcess *p, unsigned userns, const char **reterr_what) {
         int r;
 
         r = apply_rlimits(p, reterr_what);
@@ -134,12 +151,13 @@ int process_setup(const OciProcess *p, bool in_user_namespace, const char **rete
 
         /* Keep the permitted set across the change from uid 0, then set what the config asks. */
         *reterr_what = "process.user";
-        r = stdio_give_to_user(p);
+        /* An uid the namespace does not map cannot own anything (chown says EINVAL). */
+        r = userns & PROCESS_USERNS_NO_UIDS ? 0 : stdio_give_to_user(p);
         if (r < 0)
                 return r;
         if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
                 return -errno;
-        r = switch_user(&p->user, in_user_namespace);
+        r = switch_user(&p->user, userns);
         if (r < 0)
                 return r;
         if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)

@@ -4,12 +4,25 @@
 
 #include "oci-config.h"
 
+/* The user namespace a container's process runs in, as flags: PROCESS_USERNS when it has one; with it
+ * PROCESS_USERNS_NO_UIDS (_NO_GIDS) when that namespace maps no uid (gid): a new one without
+ * linux.uidMappings (gidMappings). The process then keeps the overflow uid (gid) the kernel gives it
+ * there, since it can take no other. */
+typedef enum ProcessUserns {
+        PROCESS_USERNS = 1 << 0,
+        PROCESS_USERNS_NO_UIDS = 1 << 1,
+        PROCESS_USERNS_NO_GIDS = 1 << 2,
+} ProcessUserns;
+
+/* The ProcessUserns flags of the container of config c (0 without a user namespace). */
+unsigned process_userns_of(const OciConfig *c);
+
 /* The container process's last steps before exec, after the mounts and before seccomp, in runc's order
  * (opencontainers/runc:libcontainer/init_linux.go finalizeNamespace): rlimits, the bounding set, the user
  * and groups (keeping capabilities across the uid change), the other capability sets, the working
- * directory and umask, no_new_privs. On failure returns -errno and names the failing setting in
- * *reterr_what; -EXDEV when the working directory lies outside the process's root. */
-int process_setup(const OciProcess *p, bool in_user_namespace, const char **reterr_what);
+ * directory and umask, no_new_privs. userns is ProcessUserns flags. On failure returns -errno and names
+ * the failing setting in *reterr_what; -EXDEV when the working directory lies outside the process's root. */
+int process_setup(const OciProcess *p, unsigned userns, const char **reterr_what);
 
 /* process.oomScoreAdj, written for pid by the runtime: the container's process is not dumpable, so in
  * a user namespace its own /proc/self/oom_score_adj belongs to a root it does not map. */

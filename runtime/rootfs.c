@@ -17,6 +17,9 @@
 #include "macro.h"
 #include "rootfs.h"
 
+#ifndef SYS_move_mount
+#define SYS_move_mount 429
+#endif
 #ifndef SYS_mount_setattr
 #define SYS_mount_setattr 442
 #endif
@@ -49,10 +52,6 @@ static const char *const default_symlinks[][2] = {
         {"/proc/self/fd/2", "/dev/stderr"},
         {"pts/ptmx", "/dev/ptmx"},
 };
-
-static bool is_bind(const OciMount *m) {
-        return (m->parsed.flags & MS_BIND) || (m->type && strcmp(m->type, "bind") == 0);
-}
 
 static bool host_is_unified_cgroup(void) {
         struct statfs fs;
@@ -125,20 +124,38 @@ static int apply_recursive_attributes(const OciMount *m, int fd) {
         return 0;
 }
 
-static int mount_one(int root_fd, const OciMount *m) {
+/* Attaches a detached mount the runtime opened (mount-source.h) at the target, an O_PATH fd inside the
+ * rootfs, and closes it. */
+static int attach_source(int *source_fd, int target_fd) {
+        int r = 0;
+
+        if (syscall(SYS_move_mount,
+                    *source_fd,
+                    "",
+                    target_fd,
+                    "",
+                    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                r = -errno;
+        *source_fd = safe_close(*source_fd);
+        return r;
+}
+
+/* source_fd: the mount's source as the runtime opened it, or -EBADF; taken either way. */
+static int mount_one(int root_fd, const OciMount *m, int *source_fd) {
         _cleanup_close_ int fd = -EBADF;
-        bool bind = is_bind(m), want_dir = true;
+        bool bind = oci_mount_is_bind(m), want_dir = true;
         const char *type = m->type;
         unsigned long flags = m->parsed.flags;
         char target[64];
         struct stat st;
         int r;
 
-        /* Not done yet: refused rather than quietly ignored. */
-        if (m->parsed.extra != 0)
+        /* tmpcopyup is not done yet: refused rather than quietly ignored. An idmapped mount is always one
+         * the runtime opened (mount-source.h). */
+        if ((m->parsed.extra & MOUNT_EXTRA_TMPCOPYUP) || (oci_mount_is_idmapped(m) && *source_fd < 0))
                 return -EOPNOTSUPP;
         if (bind) {
-                if (stat(m->source, &st) < 0)
+                if ((*source_fd >= 0 ? fstat(*source_fd, &st) : stat(m->source, &st)) < 0)
                         return -errno;
                 want_dir = S_ISDIR(st.st_mode);
         }
@@ -158,7 +175,11 @@ static int mount_one(int root_fd, const OciMount *m) {
         if (type && strcmp(type, "cgroup") == 0)
                 r = mount_cgroup(root_fd, m, &fd, target);
         else if (bind) {
-                r = mount(m->source, target, NULL, MS_BIND | (flags & MS_REC), NULL) < 0 ? -errno : 0;
+                if (*source_fd >= 0)
+                        r = attach_source(source_fd, fd);
+                else
+                        r = mount(m->source, target, NULL, MS_BIND | (flags & MS_REC), NULL) < 0 ? -errno
+                                                                                                 : 0;
                 if (r >= 0 && (flags & ~(MS_BIND | MS_REC))) {
                         r = reopen_target(root_fd, m->destination, &fd, target);
                         if (r >= 0)
@@ -182,6 +203,29 @@ static int mount_one(int root_fd, const OciMount *m) {
         return apply_recursive_attributes(m, fd);
 }
 
+/* Binds the host's node at path to the same path inside the rootfs. A device node has nothing to execute
+ * and no set-id bit to honour: nosuid and noexec, as containers/crun:src/libcrun/linux.c
+ * libcrun_create_dev binds devices (runc binds them with neither). Not nodev, or it would not work. */
+static int bind_device(int root_fd, const char *path) {
+        struct mount_attr attr = {.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC};
+        _cleanup_close_ int fd = -EBADF;
+        char target[64];
+        int r;
+
+        fd = rootfs_open_in_root(root_fd, path, true, false);
+        if (fd < 0)
+                return fd;
+        if (mount(path, FD_PATH(target, fd), NULL, MS_BIND, NULL) < 0)
+                return -errno;
+        r = reopen_target(root_fd, path, &fd, target);
+        if (r < 0)
+                return r;
+        /* Before Linux 5.12 (ENOSYS), a remount, which may fail where the source's atime flags differ. */
+        if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) == 0)
+                return 0;
+        return errno == ENOSYS ? remount_bind(target, MS_NOSUID | MS_NOEXEC) : -errno;
+}
+
 /* Creates a device node, or, in a user namespace (bind), where mknod is not allowed, binds the host's node
  * at the same path, as opencontainers/runc:libcontainer/rootfs_linux.go createDeviceNode does; EPERM
  * elsewhere (a runtime itself in a user namespace) falls back to the bind too. A node that exists already
@@ -190,7 +234,7 @@ static int
 make_device(int root_fd, const char *path, mode_t mode, dev_t dev, uid_t uid, gid_t gid, bool bind) {
         _cleanup_close_ int dir_fd = -EBADF, fd = -EBADF;
         const char *name = strrchr(path, '/') + 1;
-        char parent[4096], target[64];
+        char parent[4096];
         int r;
 
         snprintf(parent, sizeof(parent), "%.*s", (int) (name - path), path);
@@ -217,11 +261,7 @@ make_device(int root_fd, const char *path, mode_t mode, dev_t dev, uid_t uid, gi
                 if (r != -EPERM)
                         return r;
         }
-        safe_close(fd);
-        fd = rootfs_open_in_root(root_fd, path, true, false);
-        if (fd < 0)
-                return fd;
-        return mount(path, FD_PATH(target, fd), NULL, MS_BIND, NULL) < 0 ? -errno : 0;
+        return bind_device(root_fd, path);
 }
 
 static int setup_dev(int root_fd, const OciConfig *c, const char **reterr_what) {
@@ -280,7 +320,7 @@ static bool dev_is_bound(const OciConfig *c) {
 
                 d += strspn(d, "/");
                 len = strcspn(d, "/");
-                if (is_bind(&c->mounts[i]) && len == 3 && strncmp(d, "dev", 3) == 0 &&
+                if (oci_mount_is_bind(&c->mounts[i]) && len == 3 && strncmp(d, "dev", 3) == 0 &&
                     d[len + strspn(d + len, "/")] == '\0')
                         return true;
         }
@@ -388,7 +428,7 @@ static int make_rootfs_parent_unshared(const char *rootfs, MountPropagation root
         }
 }
 
-int rootfs_prepare(const OciConfig *c, const char *rootfs, const char **reterr_what) {
+int rootfs_prepare(const OciConfig *c, const char *rootfs, int *sources, const char **reterr_what) {
         _cleanup_close_ int root_fd = -EBADF;
         unsigned long propagation = MS_SLAVE | MS_REC; /* runc's default */
         int r;
@@ -411,8 +451,10 @@ int rootfs_prepare(const OciConfig *c, const char *rootfs, const char **reterr_w
                 return -errno;
 
         for (size_t i = 0; i < c->n_mounts; i++) {
+                int none = -EBADF;
+
                 *reterr_what = c->mounts[i].destination;
-                r = mount_one(root_fd, &c->mounts[i]);
+                r = mount_one(root_fd, &c->mounts[i], sources ? &sources[i] : &none);
                 if (r < 0)
                         return r;
         }

@@ -7,8 +7,10 @@
  * Both run in the container's first process before it execs. On failure they return -errno and name
  * the failing mount, device or path in *reterr_what (a static string or one from config).
  *
- * rootfs_prepare(): the mounts under rootfs (an absolute path), /dev and the masked paths. */
-int rootfs_prepare(const OciConfig *config, const char *rootfs, const char **reterr_what);
+ * rootfs_prepare(): the mounts under rootfs (an absolute path), /dev and the masked paths. sources: NULL,
+ * or the mount sources the runtime opened (mount-source.h), indexed like config->mounts; each one used is
+ * closed and set to -EBADF, the others are the caller's to close. */
+int rootfs_prepare(const OciConfig *config, const char *rootfs, int *sources, const char **reterr_what);
 
 /* rootfs_enter(): pivot_root into rootfs (chroot with no_pivot). */
 int rootfs_enter(const char *rootfs, bool no_pivot, const char **reterr_what);

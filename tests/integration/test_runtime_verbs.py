@@ -135,7 +135,8 @@ def test_features_lists_what_works(rt):
     assert f["ociVersionMax"] == "1.0.2"
     assert set(f["linux"]["namespaces"]) == {"pid", "network", "ipc", "uts", "mount", "user", "cgroup", "time"}
     assert "SCMP_ACT_NOTIFY" not in f["linux"]["seccomp"]["actions"]
-    assert "idmap" not in f["mountOptions"] and "rro" in f["mountOptions"]
+    assert "tmpcopyup" not in f["mountOptions"] and "rro" in f["mountOptions"]
+    assert {"idmap", "ridmap"} <= set(f["mountOptions"]) and f["linux"]["mountExtensions"]["idmap"]["enabled"]
     assert "createContainer" in f["hooks"]
 
 

@@ -177,6 +177,11 @@ static void test_full(void) {
         TAP_EQ_INT(c->mounts[0].parsed.attr_set, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOATIME);
         TAP_EQ_INT(c->mounts[0].parsed.attr_clr, MOUNT_ATTR__ATIME);
         TAP_EQ_STR(c->mounts[0].parsed.data, "custom=1");
+        TAP_EQ_INT(c->mounts[0].parsed.extra, MOUNT_EXTRA_RIDMAP);
+        TAP_EQ_INT(c->mounts[0].n_uid_mappings, 1);
+        TAP_EQ_INT(c->mounts[0].n_gid_mappings, 2);
+        TAP_EQ_INT(c->mounts[0].gid_mappings[1].host_id, 2000);
+        TAP_OK(!oci_mount_is_idmapped(&c->mounts[1]));
         TAP_EQ_INT(c->mounts[1].parsed.extra, MOUNT_EXTRA_TMPCOPYUP);
         TAP_EQ_STR(c->mounts[1].parsed.data, "mode=1777,size=64m");
         TAP_EQ_INT(c->hooks[OCI_HOOK_CREATE_RUNTIME].n_hooks, 1);
@@ -349,6 +354,55 @@ static void test_bad_mounts(void) {
                 "config.json:1:97: linux.sysctl[\"net.ipv4.ip_forward\"]: expected a string, got an integer");
 }
 
+#define IDMAP_MOUNT(fields) "{\"destination\": \"/d\", \"type\": \"bind\", \"source\": \"/s\", " fields "}"
+#define IDMAPS                                                                          \
+        "\"uidMappings\": [{\"containerID\": 1000, \"hostID\": 100000, \"size\": 2}], " \
+        "\"gidMappings\": [{\"containerID\": 0, \"hostID\": 0, \"size\": 1}]"
+#define USERNS "\"linux\": {\"namespaces\": [{\"type\": \"user\"}]}"
+
+static void test_idmapped_mounts(void) {
+        _cleanup_(oci_config_freep) OciConfig *a = NULL, *b = NULL;
+
+        a = parse_string(BASE "\"mounts\": [" IDMAP_MOUNT(IDMAPS) "]}");
+        if (a) {
+                TAP_OK(oci_mount_is_idmapped(&a->mounts[0]));
+                TAP_EQ_INT(a->mounts[0].n_uid_mappings, 1);
+                TAP_EQ_INT(a->mounts[0].uid_mappings[0].container_id, 1000);
+                TAP_EQ_INT(a->mounts[0].uid_mappings[0].host_id, 100000);
+                TAP_EQ_INT(a->mounts[0].uid_mappings[0].size, 2);
+                TAP_EQ_INT(a->mounts[0].n_gid_mappings, 1);
+        }
+        b = parse_string(
+                BASE "\"mounts\": [" IDMAP_MOUNT("\"options\": [\"rbind\", \"ridmap\"]") ", " IDMAP_MOUNT(
+                        "\"options\": [\"bind\"]") "], " USERNS "}");
+        if (b) {
+                TAP_OK(oci_mount_is_idmapped(&b->mounts[0]));
+                TAP_EQ_INT(b->mounts[0].parsed.extra, MOUNT_EXTRA_RIDMAP);
+                TAP_EQ_INT(b->mounts[0].n_uid_mappings, 0);
+                TAP_OK(!oci_mount_is_idmapped(&b->mounts[1]));
+        }
+
+        expect_error(
+                BASE "\"mounts\": [" IDMAP_MOUNT("\"options\": [\"idmap\"]") "]}",
+                "config.json:1:129: mounts[0].options: idmap without uidMappings and gidMappings of the mount "
+                "takes the user namespace's, but linux.namespaces has none");
+        expect_error(
+                BASE "\"mounts\": [" IDMAP_MOUNT(
+                        "\"uidMappings\": [{\"containerID\": 0, \"hostID\": 1, \"size\": 1}]") "]}",
+                "config.json:1:133: mounts[0].uidMappings: an idmapped mount needs both uidMappings and "
+                "gidMappings, or neither");
+        expect_error(
+                BASE
+                "\"mounts\": [{\"destination\": \"/t\", \"type\": \"tmpfs\", \"options\": [\"idmap\"]}], " USERNS
+                "}",
+                "config.json:1:64: mounts[0]: an idmapped mount (idmap, ridmap, uidMappings) must be a bind "
+                "mount");
+        expect_error(BASE "\"mounts\": [" IDMAP_MOUNT(
+                             "\"uidMappings\": [{\"containerID\": 0, \"hostID\": 1, \"size\": 0}], "
+                             "\"gidMappings\": []") "]}",
+                     "config.json:1:174: mounts[0].uidMappings[0].size: must be at least 1");
+}
+
 static void test_bad_hooks_resources(void) {
         expect_error(BASE "\"hooks\": {\"poststart\": [{\"path\": \"notify\"}]}}",
                      "config.json:1:86: hooks.poststart[0].path: expected an absolute path, got 'notify'");
@@ -449,6 +503,7 @@ int main(int argc, char **argv) {
         test_bad_caps_rlimits();
         test_bad_namespaces();
         test_bad_mounts();
+        test_idmapped_mounts();
         test_bad_hooks_resources();
         test_bad_seccomp();
         test_error_details();
