@@ -223,22 +223,18 @@ static bool needs_hook_sync(const OciConfig *c) {
                hooks_any(&c->hooks[OCI_HOOK_CREATE_CONTAINER]);
 }
 
-_noreturn_ static void child_main(const ChildArgs *a, bool new_user_ns) {
+/* First of all, before anything of the container's is resolved or run: keep no fd of the host's (the
+ * state directory's, the caller's, the runtime's), and let no other process open our
+ * /proc/PID/{fd,cwd,root,exe}, which still lead to the host until pivot_root and execve
+ * (opencontainers/runc:libcontainer/nsenter/nsexec.c makes runc init non-dumpable too). The kernel resets
+ * dumpability at the payload's execve. Then, in a new user namespace, become its root. */
+static void child_isolate(const ChildArgs *a, bool new_user_ns) {
         const OciConfig *c = a->c;
         const int keep[] = {a->sync_fd, a->fifo_fd, a->o->console_socket_fd};
-        const char *what = NULL;
-        char exe[4096], *created_state = NULL;
-        SyncMessage ready = {.type = SYNC_READY};
-        const OciNamespace *ns;
         int r;
 
         if (a->o->child_sigmask)
                 (void) sigprocmask(SIG_SETMASK, a->o->child_sigmask, NULL);
-        /* First of all, before anything of the container's is resolved or run: keep no fd of the host's
-         * (the state directory's, the caller's, the runtime's), and let no other process open our
-         * /proc/PID/{fd,cwd,root,exe}, which still lead to the host until pivot_root and execve
-         * (opencontainers/runc:libcontainer/nsenter/nsexec.c makes runc init non-dumpable too). The
-         * kernel resets dumpability at the payload's execve. */
         r = close_all_fds_except(3 + (int) a->o->preserve_fds, keep, ELEMENTSOF(keep));
         if (r < 0)
                 child_fail(a->sync_fd, r, "failed to close the runtime's file descriptors");
@@ -254,6 +250,15 @@ _noreturn_ static void child_main(const ChildArgs *a, bool new_user_ns) {
                                     (c->n_uid_mappings > 0 && setresuid(0, 0, 0) < 0)))
                         child_fail(a->sync_fd, errno, "failed to become root in the user namespace");
         }
+}
+
+/* The namespaces joined by path, a mount namespace of our own, lo, the names. */
+static void child_enter_namespaces(const ChildArgs *a) {
+        const OciConfig *c = a->c;
+        const OciNamespace *ns;
+        const char *what = NULL;
+        int r;
+
         r = join_namespaces(c, false, &what);
         if (r < 0)
                 child_fail(a->sync_fd, r, "failed to join namespace '%s'", what);
@@ -267,6 +272,14 @@ _noreturn_ static void child_main(const ChildArgs *a, bool new_user_ns) {
         r = process_set_names(c, &what);
         if (r < 0)
                 child_fail(a->sync_fd, r, "failed to set the %s", what);
+}
+
+/* The mounts, the createContainer hooks, pivot_root, the terminal, the sysctls, read-only paths. */
+static void child_build_rootfs(const ChildArgs *a) {
+        const OciConfig *c = a->c;
+        const char *what = NULL;
+        int r;
+
         r = rootfs_prepare(c, a->o->rootfs, a->sources, &what);
         /* Before any hook of the container's runs: no mount of the host's stays open. */
         mount_sources_close(a->sources, a->n_sources);
@@ -325,9 +338,17 @@ _noreturn_ static void child_main(const ChildArgs *a, bool new_user_ns) {
         r = rootfs_finish(c, &what);
         if (r < 0)
                 child_fail(a->sync_fd, r, "failed to set up the rootfs at '%s'", what);
+}
+
+/* The environment, the executable, the keyring, AppArmor, seccomp, the user and capabilities. */
+static void child_prepare_process(const ChildArgs *a, char *exe, size_t exe_len) {
+        const OciConfig *c = a->c;
+        const char *what = NULL;
+        int r;
+
         if (a->o->env)
                 process_env_finish(a->o->env, c->process->user.uid);
-        r = process_find_executable(c->process, exe, sizeof(exe));
+        r = process_find_executable(c->process, exe, exe_len);
         if (r < 0)
                 child_fail_exec(a->sync_fd, r, c->process->args[0]);
 
@@ -363,10 +384,19 @@ _noreturn_ static void child_main(const ChildArgs *a, bool new_user_ns) {
                 child_fail(a->sync_fd, r, "failed to apply '%s'", what);
         if (c->process->no_new_privileges)
                 load_seccomp(a->sync_fd, c);
+}
 
+_noreturn_ static void child_main(const ChildArgs *a, bool new_user_ns) {
+        SyncMessage ready = {.type = SYNC_READY};
+        char exe[4096], *created_state = NULL;
+
+        child_isolate(a, new_user_ns);
+        child_enter_namespaces(a);
+        child_build_rootfs(a);
+        child_prepare_process(a, exe, sizeof(exe));
         if (write(a->sync_fd, &ready, sizeof(ready)) != sizeof(ready))
                 _exit(1);
-        if (hooks_any(&c->hooks[OCI_HOOK_START_CONTAINER]))
+        if (hooks_any(&a->c->hooks[OCI_HOOK_START_CONTAINER]))
                 created_state = child_receive_state(a->sync_fd);
         close(a->sync_fd);
         child_exec_after_start(a, exe, created_state);
