@@ -34,6 +34,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(CgroupHost *, cgroup_host_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Cgroup *, cgroup_free);
 
 extern const CgroupOps cgroup_v1_ops;
+extern const CgroupOps cgroup_v2_ops;
 
 /* A group in one hierarchy. */
 typedef struct CgroupDir {
@@ -65,6 +66,9 @@ int cg_keyed_u64(const char *text, const char *key, uint64_t *ret);
 /* Whether /proc/PID/cgroup (its contents) puts the process in group rel of the hierarchy of controller,
  * or of the unified hierarchy if controller is NULL. Pure. */
 bool cg_proc_cgroup_in(const char *content, const char *controller, const char *rel);
+
+/* The controllers (CGROUP_MASK, by v1 name) that the parts of res given need. */
+unsigned cg_resources_needed(const CgroupResources *r);
 
 /* Creates rel below mount, component by component; -EEXIST if the group itself exists. Sets
  * dir->created_top to the topmost directory it made, opens dir->fd. */

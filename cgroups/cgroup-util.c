@@ -253,3 +253,35 @@ int cg_procs_count(int dfd, size_t *ret) {
         *ret = n;
         return 0;
 }
+
+/* The controller each part of res needs. */
+unsigned cg_resources_needed(const CgroupResources *r) {
+        unsigned m = 0;
+
+        if (r->has_memory_limit || r->has_memory_reservation || r->has_memory_swap || r->has_memory_kernel ||
+            r->has_memory_kernel_tcp || r->has_memory_swappiness || r->memory_disable_oom_killer)
+                m |= CGROUP_MASK(CGROUP_CONTROLLER_MEMORY);
+        if (r->has_cpu_shares || r->has_cpu_quota || r->has_cpu_period || r->has_cpu_burst ||
+            r->has_cpu_realtime_runtime || r->has_cpu_realtime_period || r->has_cpu_idle)
+                m |= CGROUP_MASK(CGROUP_CONTROLLER_CPU);
+        if (r->cpu_cpus || r->cpu_mems)
+                m |= CGROUP_MASK(CGROUP_CONTROLLER_CPUSET);
+        if (r->has_pids_limit)
+                m |= CGROUP_MASK(CGROUP_CONTROLLER_PIDS);
+        if (r->has_blkio_weight || r->has_blkio_leaf_weight || r->n_blkio_weight_devices)
+                m |= CGROUP_MASK(CGROUP_CONTROLLER_BLKIO);
+        for (CgroupThrottle t = 0; t < _CGROUP_THROTTLE_MAX; t++)
+                if (r->n_blkio_throttle[t])
+                        m |= CGROUP_MASK(CGROUP_CONTROLLER_BLKIO);
+        if (r->n_hugepage_limits)
+                m |= CGROUP_MASK(CGROUP_CONTROLLER_HUGETLB);
+        if (r->has_network_class_id)
+                m |= CGROUP_MASK(CGROUP_CONTROLLER_NET_CLS);
+        if (r->n_network_priorities)
+                m |= CGROUP_MASK(CGROUP_CONTROLLER_NET_PRIO);
+        if (r->n_rdma)
+                m |= CGROUP_MASK(CGROUP_CONTROLLER_RDMA);
+        if (r->has_devices)
+                m |= CGROUP_MASK(CGROUP_CONTROLLER_DEVICES);
+        return m;
+}

@@ -39,10 +39,7 @@ int cgroup_new(const CgroupHost *host, const char *path_spec, const char *name, 
         cg->unified.fd = -EBADF;
         for (CgroupController c = 0; c < _CGROUP_CONTROLLER_MAX; c++)
                 cg->v1[c].fd = -EBADF;
-        /* The v2 driver follows in its own commit. */
-        if (host->mode == CGROUP_MODE_UNIFIED)
-                return -EOPNOTSUPP;
-        cg->ops = &cgroup_v1_ops;
+        cg->ops = host->mode == CGROUP_MODE_UNIFIED ? &cgroup_v2_ops : &cgroup_v1_ops;
         if (host->unified.mount) {
                 r = dir_init(&cg->unified, &host->unified, path_spec, name);
                 if (r < 0)

@@ -289,8 +289,9 @@ int cgroup_freeze(Cgroup *cg, bool frozen, const char **reterr_what);
 /* SIGKILLs everything in the group until it is empty, racing forks. */
 int cgroup_kill_all(Cgroup *cg, const char **reterr_what);
 int cgroup_get_stats(Cgroup *cg, CgroupStats *ret, const char **reterr_what);
-/* An fd that polls readable (POLLIN) on an OOM kill in the group, for the shim's event loop; after
- * it does, cgroup_oom_watch_drain() re-arms it and cgroup_oom_kill_count() reads the count. */
+/* An fd that polls readable (POLLIN) for the shim's event loop when the group's OOM state changes (v1:
+ * an OOM in the group; v2: any change of memory.events, so compare cgroup_oom_kill_count() with the last
+ * count); cgroup_oom_watch_drain() re-arms it. */
 int cgroup_oom_watch_open(Cgroup *cg, const char **reterr_what);
 int cgroup_oom_watch_drain(Cgroup *cg, int fd);
 int cgroup_oom_kill_count(Cgroup *cg, uint64_t *ret, const char **reterr_what);

@@ -310,8 +310,8 @@ static void test_stats(void) {
                 TAP_EQ_INT(cg_read_at(AT_FDCWD, path, &self), 0);
                 snprintf(want,
                          sizeof(want),
-                         "0::%s%s/stats",
-                         strcmp(host->unified.own, "/") == 0 ? "/" : host->unified.own,
+                         "0::%s/%s/stats",
+                         strcmp(host->unified.own, "/") == 0 ? "" : host->unified.own,
                          test_parent);
                 tap_ok(self && strstr(self, want),
                        "the child is in the cgroup2 tracking group too (%s)",
