@@ -1,0 +1,58 @@
+/* linux.resources.devices on cgroup v1: deny everything first, then the rules in order, as
+ * opencontainers/runc:vendor/github.com/opencontainers/cgroups/devices/v1.go reaches a whitelist (its
+ * emulator computes the same transition from a fresh group's "a *:* rwm"), and check devices.list
+ * afterwards. The rules are a security boundary: a container with CAP_MKNOD must not open what is not
+ * allowed. The caller passes the default devices (/dev/null, ...) as rules; the library adds none. */
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cgroup-internal.h"
+
+static void format_rule(const CgroupDeviceRule *d, char *buf, size_t size) {
+        char major[24] = "*", minor[24] = "*";
+
+        if (d->type == 'a') {
+                snprintf(buf, size, "a");
+                return;
+        }
+        if (d->major >= 0)
+                snprintf(major, sizeof(major), "%" PRIi64, d->major);
+        if (d->minor >= 0)
+                snprintf(minor, sizeof(minor), "%" PRIi64, d->minor);
+        snprintf(buf, size, "%c %s:%s %s", d->type, major, minor, d->access);
+}
+
+int cg_v1_devices(Cgroup *cg, const CgroupResources *res) {
+        const CgroupDir *dir = &cg->v1[CGROUP_CONTROLLER_DEVICES];
+        _cleanup_free_ char *list = NULL;
+        bool allow_all = false;
+        int r;
+
+        if (!res->has_devices)
+                return 0;
+        r = cg_write_at(dir->fd, "devices.deny", "a");
+        if (r < 0)
+                return cg_fail(cg, r, "devices.deny in %s (value 'a')", dir->path);
+        for (size_t i = 0; i < res->n_devices; i++) {
+                const CgroupDeviceRule *d = &res->devices[i];
+                const char *file = d->allow ? "devices.allow" : "devices.deny";
+                char buf[96];
+
+                format_rule(d, buf, sizeof(buf));
+                r = cg_write_at(dir->fd, file, buf);
+                if (r < 0)
+                        return cg_fail(cg, r, "%s in %s (devices[%zu] '%s')", file, dir->path, i, buf);
+                if (d->type == 'a')
+                        allow_all = d->allow;
+        }
+        /* After a deny-all, devices.list must not read "a *:* rwm" unless a rule allowed all. */
+        r = cg_read_at(dir->fd, "devices.list", &list);
+        if (r < 0)
+                return cg_fail(cg, r, "devices.list in %s", dir->path);
+        if (!allow_all && strncmp(list, "a *:* rwm", 9) == 0)
+                return cg_fail(
+                        cg, -EIO, "devices.list in %s still allows every device after the rules", dir->path);
+        return 0;
+}

@@ -1,0 +1,299 @@
+#pragma once
+
+/* tether's cgroup library: detects the host's cgroup layout, creates a container's group and applies its
+ * limits through one ops table with a backend per driver (containers/crun:src/libcrun/cgroup-internal.h
+ * struct libcrun_cgroup_manager): cgroup v2 (unified), cgroup v1 (legacy and hybrid hosts). The systemd
+ * driver comes later.
+ *
+ * Rules every backend keeps: only groups this library created (or a caller says tether created, through
+ * cgroup_open()) are written to or removed; the caller's own group is never limited nor moved; a limit
+ * the host cannot honour is an error that names the controller and the hierarchy, never silently
+ * nothing. No globals, no logging, no printing: failures return -errno and, through reterr_what, a
+ * description of what failed ("memory.limit_in_bytes in /sys/fs/cgroup/memory/x/y") that lives as long
+ * as the Cgroup. */
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+typedef enum CgroupMode {
+        CGROUP_MODE_LEGACY, /* v1 hierarchies only */
+        CGROUP_MODE_HYBRID, /* v1 hierarchies and a cgroup2 mount (systemd's /sys/fs/cgroup/unified) */
+        CGROUP_MODE_UNIFIED, /* cgroup2 only */
+        _CGROUP_MODE_MAX,
+        _CGROUP_MODE_INVALID = -EINVAL,
+} CgroupMode;
+
+/* Controllers by their v1 name; CGROUP_CONTROLLER_BLKIO is "io" on v2. cpuacct, devices and freezer have
+ * no v2 controller: cpu.stat, eBPF programs and cgroup.freeze are core there. */
+typedef enum CgroupController {
+        CGROUP_CONTROLLER_CPU,
+        CGROUP_CONTROLLER_CPUACCT,
+        CGROUP_CONTROLLER_CPUSET,
+        CGROUP_CONTROLLER_MEMORY,
+        CGROUP_CONTROLLER_PIDS,
+        CGROUP_CONTROLLER_BLKIO,
+        CGROUP_CONTROLLER_DEVICES,
+        CGROUP_CONTROLLER_FREEZER,
+        CGROUP_CONTROLLER_HUGETLB,
+        CGROUP_CONTROLLER_NET_CLS,
+        CGROUP_CONTROLLER_NET_PRIO,
+        CGROUP_CONTROLLER_RDMA,
+        CGROUP_CONTROLLER_MISC,
+        _CGROUP_CONTROLLER_MAX,
+        _CGROUP_CONTROLLER_INVALID = -EINVAL,
+} CgroupController;
+
+#define CGROUP_MASK(c) (1U << (c))
+
+const char *cgroup_mode_to_string(CgroupMode m);
+const char *cgroup_controller_to_string(CgroupController c); /* the v1 name */
+const char *cgroup_controller_to_v2_string(CgroupController c); /* NULL if v2 has no such controller */
+CgroupController cgroup_controller_from_string(const char *s); /* v1 or v2 name */
+
+/* Where one v1 hierarchy is mounted and which group of it the caller is in. Co-mounted controllers
+ * ("cpu,cpuacct") share the same strings. */
+typedef struct CgroupHierarchy {
+        char *mount; /* "/sys/fs/cgroup/memory"; NULL if the controller has no v1 hierarchy */
+        char *root; /* the group the mount shows, "/" unless bind-mounted from a subtree */
+        char *own; /* the caller's group, as /proc/self/cgroup shows it: "/process_api/x" */
+} CgroupHierarchy;
+
+typedef struct CgroupHost {
+        CgroupMode mode;
+        CgroupHierarchy v1[_CGROUP_CONTROLLER_MAX];
+        CgroupHierarchy unified; /* mount NULL on legacy hosts; own from "0::" of /proc/self/cgroup */
+        unsigned unified_available; /* CGROUP_MASK()s of the caller's group's cgroup.controllers */
+        unsigned unified_enabled; /* ... and of its cgroup.subtree_control: usable below it */
+} CgroupHost;
+
+/* Parses /proc/self/mountinfo and /proc/self/cgroup (their contents, NUL-terminated). Pure: the v2
+ * controller masks stay 0 (they live in files). -ENOMEDIUM if no cgroup file system is mounted. */
+int cgroup_host_parse(const char *mountinfo, const char *self_cgroup, CgroupHost **ret);
+/* The above for this process, plus the unified masks read from its cgroup2 group. */
+int cgroup_host_detect(CgroupHost **ret);
+CgroupHost *cgroup_host_free(CgroupHost *h);
+
+/* Whether c has a v1 hierarchy of its own (or a co-mounted one). */
+bool cgroup_host_has_v1(const CgroupHost *h, CgroupController c);
+
+/* linux.resources as plain data; the library never frees any of it. has_* flags mark what was given;
+ * -1 is "unlimited" (max) in the signed limits. */
+typedef struct CgroupDeviceRule {
+        bool allow;
+        char type; /* 'a', 'c' or 'b' */
+        int64_t major; /* -1: any */
+        int64_t minor;
+        const char *access; /* a non-empty subset of "rwm" */
+} CgroupDeviceRule;
+
+typedef struct CgroupWeightDevice {
+        int64_t major;
+        int64_t minor;
+        bool has_weight;
+        uint16_t weight;
+        bool has_leaf_weight;
+        uint16_t leaf_weight;
+} CgroupWeightDevice;
+
+typedef struct CgroupThrottleDevice {
+        int64_t major;
+        int64_t minor;
+        uint64_t rate;
+} CgroupThrottleDevice;
+
+typedef struct CgroupHugepageLimit {
+        const char *page_size; /* "2MB", "1GB", "64KB" */
+        uint64_t limit;
+} CgroupHugepageLimit;
+
+typedef struct CgroupRdmaLimit {
+        const char *device; /* "mlx5_1" */
+        bool has_hca_handles;
+        uint32_t hca_handles;
+        bool has_hca_objects;
+        uint32_t hca_objects;
+} CgroupRdmaLimit;
+
+typedef struct CgroupNetPriority {
+        const char *interface;
+        uint32_t priority;
+} CgroupNetPriority;
+
+typedef struct CgroupKeyValue {
+        const char *key;
+        const char *value;
+} CgroupKeyValue;
+
+typedef enum CgroupThrottle {
+        CGROUP_THROTTLE_READ_BPS,
+        CGROUP_THROTTLE_WRITE_BPS,
+        CGROUP_THROTTLE_READ_IOPS,
+        CGROUP_THROTTLE_WRITE_IOPS,
+        _CGROUP_THROTTLE_MAX,
+        _CGROUP_THROTTLE_INVALID = -EINVAL,
+} CgroupThrottle;
+
+typedef struct CgroupResources {
+        bool has_memory_limit;
+        int64_t memory_limit;
+        bool has_memory_reservation;
+        int64_t memory_reservation;
+        bool has_memory_swap;
+        int64_t memory_swap; /* memory + swap, as OCI and v1 count it */
+        bool has_memory_kernel;
+        int64_t memory_kernel;
+        bool has_memory_kernel_tcp;
+        int64_t memory_kernel_tcp;
+        bool has_memory_swappiness;
+        uint64_t memory_swappiness;
+        bool memory_disable_oom_killer;
+
+        bool has_cpu_shares;
+        uint64_t cpu_shares;
+        bool has_cpu_quota;
+        int64_t cpu_quota; /* µs per period */
+        bool has_cpu_period;
+        uint64_t cpu_period; /* µs */
+        bool has_cpu_burst;
+        uint64_t cpu_burst;
+        bool has_cpu_realtime_runtime;
+        int64_t cpu_realtime_runtime;
+        bool has_cpu_realtime_period;
+        uint64_t cpu_realtime_period;
+        bool has_cpu_idle;
+        int64_t cpu_idle;
+        const char *cpu_cpus; /* "0-3,7"; NULL if not given */
+        const char *cpu_mems;
+
+        bool has_pids_limit;
+        int64_t pids_limit;
+
+        bool has_blkio_weight;
+        uint16_t blkio_weight; /* 10..1000 */
+        bool has_blkio_leaf_weight;
+        uint16_t blkio_leaf_weight;
+        const CgroupWeightDevice *blkio_weight_devices;
+        size_t n_blkio_weight_devices;
+        const CgroupThrottleDevice *blkio_throttle[_CGROUP_THROTTLE_MAX];
+        size_t n_blkio_throttle[_CGROUP_THROTTLE_MAX];
+
+        const CgroupHugepageLimit *hugepage_limits;
+        size_t n_hugepage_limits;
+
+        bool has_network_class_id;
+        uint32_t network_class_id;
+        const CgroupNetPriority *network_priorities;
+        size_t n_network_priorities;
+
+        const CgroupRdmaLimit *rdma;
+        size_t n_rdma;
+
+        const CgroupKeyValue *unified;
+        size_t n_unified;
+
+        bool has_devices; /* devices given at all: the rules replace the group's whole list */
+        const CgroupDeviceRule *devices;
+        size_t n_devices;
+} CgroupResources;
+
+/* Statistics, in one struct for every driver. UINT64_MAX is "max" (no limit) in the limits. */
+#define CGROUP_STATS_HUGETLB_MAX 8
+
+typedef struct CgroupStats {
+        struct {
+                uint64_t usage; /* bytes */
+                uint64_t limit;
+                uint64_t peak; /* max_usage_in_bytes on v1, memory.peak on v2 (0 where missing) */
+                uint64_t swap_usage; /* memsw usage minus usage on v1 */
+                uint64_t failcnt; /* v1 only */
+                uint64_t anon; /* memory.stat: anon (v1 total_rss) */
+                uint64_t file; /* file (v1 total_cache) */
+                uint64_t kernel; /* kernel (v1 kmem usage) */
+                uint64_t shmem;
+                uint64_t pgfault;
+                uint64_t pgmajfault;
+                uint64_t events_high; /* memory.events; on v1 only oom_kill */
+                uint64_t events_max;
+                uint64_t events_oom;
+                uint64_t events_oom_kill;
+        } memory;
+        struct {
+                uint64_t usage_usec;
+                uint64_t user_usec;
+                uint64_t system_usec;
+                uint64_t nr_periods;
+                uint64_t nr_throttled;
+                uint64_t throttled_usec;
+        } cpu;
+        struct {
+                uint64_t current;
+                uint64_t limit;
+        } pids;
+        struct {
+                uint64_t read_bytes; /* over all devices */
+                uint64_t write_bytes;
+                uint64_t read_ios;
+                uint64_t write_ios;
+        } io;
+        struct {
+                char page_size[16];
+                uint64_t usage;
+                uint64_t peak;
+                uint64_t failcnt;
+        } hugetlb[CGROUP_STATS_HUGETLB_MAX];
+        size_t n_hugetlb;
+} CgroupStats;
+
+/* Resolves linux.cgroupsPath against the caller's own group own: absolute paths stay, relative ones go
+ * below own (opencontainers/runc:libcontainer/cgroups/fs/paths.go subsysPath; runc's v2 driver takes the
+ * parent of own instead, which would make us write to a group we do not own), NULL or "" is
+ * own/tether/default_name. "." and empty components go; ".." is refused (-EINVAL), as is a path that
+ * names own or one of its ancestors (it would not be ours). Pure. */
+int cgroup_path_resolve(const char *own, const char *spec, const char *default_name, char **ret);
+
+/* Checks resources without touching the host: ranges, lists, names. Pure; -EINVAL or -ERANGE with
+ * *reterr_what naming the field ("memory.limit", "unified key 'a/b'"), in buf (buf_size bytes). */
+int cgroup_resources_check(const CgroupResources *res, char *buf, size_t buf_size, const char **reterr_what);
+
+/* Conversions (pure), where v2 takes other units than OCI's v1 ones. */
+uint64_t cgroup_cpu_shares_to_weight(uint64_t shares);
+int cgroup_memory_swap_to_v2(int64_t memory_swap, int64_t memory, int64_t *ret);
+uint64_t cgroup_blkio_weight_to_io_weight(uint16_t weight);
+/* "max" for -1, else the number; buf of at least 24 bytes. */
+const char *cgroup_format_limit(int64_t v, char *buf, size_t size);
+/* cpu.max: "QUOTA PERIOD", "max PERIOD"; period 0 is the kernel's default, 100000. */
+int cgroup_format_cpu_max(bool has_quota, int64_t quota, uint64_t period, char *buf, size_t size);
+
+typedef struct Cgroup Cgroup;
+
+/* A container's group at path_spec (see cgroup_path_resolve()) on host, which must outlive it. Touches
+ * nothing. */
+int cgroup_new(const CgroupHost *host, const char *path_spec, const char *name, Cgroup **ret);
+Cgroup *cgroup_free(Cgroup *cg);
+
+/* The group's path in the hierarchy the driver tracks it by (the unified one where there is one). */
+const char *cgroup_get_path(const Cgroup *cg);
+const char *cgroup_get_driver(const Cgroup *cg);
+
+/* Creates the group (it must not exist: -EEXIST) and applies res; on failure removes what it created. */
+int cgroup_create(Cgroup *cg, const CgroupResources *res, const char **reterr_what);
+/* Opens a group an earlier cgroup_create() made, for the calls below. */
+int cgroup_open(Cgroup *cg, const char **reterr_what);
+int cgroup_update(Cgroup *cg, const CgroupResources *res, const char **reterr_what);
+int cgroup_attach(Cgroup *cg, pid_t pid, const char **reterr_what);
+/* Freezes or thaws; returns once the whole group is frozen (or thawed). */
+int cgroup_freeze(Cgroup *cg, bool frozen, const char **reterr_what);
+/* SIGKILLs everything in the group until it is empty, racing forks. */
+int cgroup_kill_all(Cgroup *cg, const char **reterr_what);
+int cgroup_get_stats(Cgroup *cg, CgroupStats *ret, const char **reterr_what);
+/* An fd that polls readable (POLLIN) for the shim's event loop when the group's OOM state changes (v1:
+ * an OOM in the group; v2: any change of memory.events, so compare cgroup_oom_kill_count() with the last
+ * count); cgroup_oom_watch_drain() re-arms it. */
+int cgroup_oom_watch_open(Cgroup *cg, const char **reterr_what);
+int cgroup_oom_watch_drain(Cgroup *cg, int fd);
+int cgroup_oom_kill_count(Cgroup *cg, uint64_t *ret, const char **reterr_what);
+/* Kills what is left and removes the group, retrying while it empties. */
+int cgroup_destroy(Cgroup *cg, const char **reterr_what);

@@ -1,0 +1,504 @@
+/* The v1 driver against this host's real cgroup v1 hierarchies (and, on hybrid hosts, its tracking group
+ * in the cgroup2 mount). As root; every group below this process's own group in each hierarchy, under a
+ * parent of the test's own (tether-test-<random>), removed at the end. Only children the test forked go
+ * into the groups. */
+
+#include <sys/mman.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+
+#include "cgroup-test.h"
+
+#define MiB (1024 * 1024)
+
+static const CgroupHost *host;
+
+/* --- memory: a limit that gets the child OOM-killed, and the watch fires --- */
+
+static void child_hog(int report) {
+        size_t size = 256 * MiB;
+        char *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+        if (p == MAP_FAILED)
+                _exit(3);
+        for (size_t i = 0; i < size; i += 4096)
+                p[i] = 1;
+        (void) write(report, "survived", 8); /* only if the limit did nothing */
+}
+
+static void test_memory_oom(void) {
+        CgroupResources res = {.has_memory_limit = true,
+                               .memory_limit = 32 * MiB,
+                               .has_memory_swap = true,
+                               .memory_swap = 32 * MiB};
+        _cleanup_close_ int watch = -EBADF;
+        Cgroup *cg = test_group(host, "oom", &res);
+        Child c = {.pidfd = -1, .report = -1};
+        struct pollfd p;
+        CgroupStats st = {};
+        const char *what = "";
+        uint64_t count = 0;
+        siginfo_t si = {};
+
+        if (!cg)
+                return;
+        watch = cgroup_oom_watch_open(cg, &what);
+        if (!tap_ok(watch >= 0, "OOM watch opens"))
+                printf("#   %s: %s\n", what, strerror(-watch));
+        TAP_EQ_INT(cgroup_oom_kill_count(cg, &count, &what), 0);
+        TAP_EQ_INT(count, 0);
+        TAP_EQ_INT(test_spawn(cg, child_hog, &c), 0);
+        TAP_EQ_INT(test_wait(&c, 30000, &si), 0);
+        tap_ok(si.si_code == CLD_KILLED && si.si_status == SIGKILL,
+               "the child touching 256 MiB under 32 MiB is killed (code %d status %d)",
+               si.si_code,
+               si.si_status);
+        p = (struct pollfd){.fd = watch, .events = POLLIN};
+        tap_ok(watch >= 0 && poll(&p, 1, 10000) == 1, "the OOM watch polls readable");
+        TAP_EQ_INT(cgroup_oom_watch_drain(cg, watch), 0);
+        TAP_EQ_INT(cgroup_oom_kill_count(cg, &count, &what), 0);
+        tap_ok(count >= 1, "oom_kill count is %llu", (unsigned long long) count);
+        TAP_EQ_INT(cgroup_get_stats(cg, &st, &what), 0);
+        TAP_EQ_INT(st.memory.limit, 32 * MiB);
+        tap_ok(st.memory.peak >= 30 * MiB && st.memory.peak <= 32 * MiB,
+               "peak %llu near the limit",
+               (unsigned long long) st.memory.peak);
+        tap_ok(st.memory.events_oom_kill >= 1, "stats count the OOM kill");
+        test_child_done(&c);
+        test_group_destroy(host, cg, "oom");
+}
+
+/* --- pids: fork fails inside --- */
+
+static void child_forker(int report) {
+        int n = 0, err = 0;
+
+        for (; n < 16; n++) {
+                pid_t pid = fork();
+
+                if (pid < 0) {
+                        err = errno;
+                        break;
+                }
+                if (pid == 0)
+                        for (;;)
+                                pause(); /* until the group is killed */
+        }
+        (void) write(report, &n, sizeof(n));
+        (void) write(report, &err, sizeof(err));
+        for (;;)
+                pause();
+}
+
+static void test_pids(void) {
+        CgroupResources res = {.has_pids_limit = true, .pids_limit = 4};
+        Cgroup *cg = test_group(host, "pids", &res);
+        Child c = {.pidfd = -1, .report = -1};
+        CgroupStats st = {};
+        const char *what = "";
+        int n = -1, err = -1;
+        size_t procs = 99;
+        siginfo_t si = {};
+
+        if (!cg)
+                return;
+        TAP_EQ_INT(test_spawn(cg, child_forker, &c), 0);
+        TAP_EQ_INT(test_read(c.report, &n, sizeof(n), 10000), 0);
+        TAP_EQ_INT(test_read(c.report, &err, sizeof(err), 10000), 0);
+        TAP_EQ_INT(n, 3); /* the child and three more make four */
+        TAP_EQ_INT(err, EAGAIN);
+        TAP_EQ_INT(cgroup_get_stats(cg, &st, &what), 0);
+        TAP_EQ_INT(st.pids.current, 4);
+        TAP_EQ_INT(st.pids.limit, 4);
+        TAP_EQ_INT(cgroup_kill_all(cg, &what), 0);
+        TAP_EQ_INT(cg_procs_count(cg->v1[CGROUP_CONTROLLER_PIDS].fd, &procs), 0);
+        TAP_EQ_INT(procs, 0);
+        TAP_EQ_INT(test_wait(&c, 10000, &si), 0);
+        TAP_EQ_INT(si.si_status, SIGKILL);
+        test_reap_orphans();
+        test_child_done(&c);
+        test_group_destroy(host, cg, "pids");
+}
+
+/* --- cpu: a 20% quota caps a busy loop --- */
+
+static int64_t now_ns(clockid_t clk) {
+        struct timespec ts;
+
+        clock_gettime(clk, &ts);
+        return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Spins until it has used 200 ms of CPU, reports the wall time that took. */
+static void child_spin(int report) {
+        int64_t start = now_ns(CLOCK_MONOTONIC), wall;
+
+        while (now_ns(CLOCK_PROCESS_CPUTIME_ID) < 200 * 1000000LL)
+                ;
+        wall = now_ns(CLOCK_MONOTONIC) - start;
+        (void) write(report, &wall, sizeof(wall));
+}
+
+static void test_cpu_quota(void) {
+        CgroupResources res = {.has_cpu_quota = true,
+                               .cpu_quota = 20000,
+                               .has_cpu_period = true,
+                               .cpu_period = 100000,
+                               .has_cpu_shares = true,
+                               .cpu_shares = 512};
+        Cgroup *cg = test_group(host, "cpu", &res);
+        Child c = {.pidfd = -1, .report = -1};
+        CgroupStats st = {};
+        const char *what = "";
+        int64_t wall = 0;
+        siginfo_t si = {};
+
+        if (!cg)
+                return;
+        TAP_EQ_INT(test_spawn(cg, child_spin, &c), 0);
+        TAP_EQ_INT(test_read(c.report, &wall, sizeof(wall), 30000), 0);
+        TAP_EQ_INT(test_wait(&c, 10000, &si), 0);
+        /* 200 ms of CPU at 20 ms per 100 ms takes about a second; unthrottled 200 ms. Generous bounds. */
+        tap_ok(wall >= 600 * 1000000LL,
+               "200 ms of CPU took %lld ms of wall time under a 20%% quota",
+               (long long) (wall / 1000000));
+        TAP_EQ_INT(cgroup_get_stats(cg, &st, &what), 0);
+        tap_ok(st.cpu.usage_usec >= 190000 && st.cpu.usage_usec < 2000000,
+               "cpuacct usage %llu µs",
+               (unsigned long long) st.cpu.usage_usec);
+        tap_ok(st.cpu.nr_throttled >= 1, "throttled %llu times", (unsigned long long) st.cpu.nr_throttled);
+        tap_ok(st.cpu.user_usec + st.cpu.system_usec > 0, "user+system time counted");
+        {
+                uint64_t shares = 0;
+
+                TAP_EQ_INT(cg_read_u64_at(cg->v1[CGROUP_CONTROLLER_CPU].fd, "cpu.shares", &shares), 0);
+                TAP_EQ_INT(shares, 512);
+        }
+        test_child_done(&c);
+        test_group_destroy(host, cg, "cpu");
+}
+
+/* --- freeze and thaw, seen from the child's progress --- */
+
+static void child_ticker(int report) {
+        for (;;)
+                if (write(report, "t", 1) < 0)
+                        _exit(1);
+}
+
+static bool pipe_quiet(int fd, int ms) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+
+        return poll(&p, 1, ms) == 0;
+}
+
+static void drain(int fd) {
+        char buf[65536];
+        int fl = fcntl(fd, F_GETFL);
+
+        fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+        while (read(fd, buf, sizeof(buf)) > 0)
+                ;
+        fcntl(fd, F_SETFL, fl);
+}
+
+static void test_freeze(void) {
+        Cgroup *cg = test_group(host, "freeze", NULL);
+        Child c = {.pidfd = -1, .report = -1};
+        const char *what = "";
+        char t;
+
+        if (!cg)
+                return;
+        TAP_EQ_INT(test_spawn(cg, child_ticker, &c), 0);
+        TAP_EQ_INT(test_read(c.report, &t, 1, 10000), 0);
+        TAP_EQ_INT(cgroup_freeze(cg, true, &what), 0);
+        drain(c.report);
+        /* frozen: nothing more comes (an observation window, not a synchronisation) */
+        tap_ok(pipe_quiet(c.report, 300), "a frozen child writes nothing");
+        TAP_EQ_INT(cgroup_freeze(cg, false, &what), 0);
+        TAP_EQ_INT(test_read(c.report, &t, 1, 10000), 0);
+        tap_ok(1, "the thawed child writes again");
+        TAP_EQ_INT(cgroup_destroy(cg, &what), 0);
+        tap_ok(!test_group_exists(host, "freeze"), "group freeze is gone after destroy");
+        cgroup_free(cg);
+        test_child_done(&c);
+}
+
+/* --- kill everything, forks racing it --- */
+
+static void child_fork_storm(int report) {
+        bool told = false;
+
+        for (;;) {
+                pid_t pid = fork();
+
+                if (pid == 0)
+                        continue; /* the grandchild forks too */
+                if (!told && pid > 0) {
+                        (void) write(report, "f", 1);
+                        told = true;
+                }
+        }
+}
+
+static void test_kill_all(void) {
+        CgroupResources res = {.has_pids_limit = true, .pids_limit = 64}; /* bounds the storm */
+        Cgroup *cg = test_group(host, "kill", &res);
+        Child c = {.pidfd = -1, .report = -1};
+        const char *what = "";
+        size_t n = 99;
+        siginfo_t si = {};
+        char t;
+        int r;
+
+        if (!cg)
+                return;
+        TAP_EQ_INT(test_spawn(cg, child_fork_storm, &c), 0);
+        TAP_EQ_INT(test_read(c.report, &t, 1, 10000), 0);
+        r = cgroup_kill_all(cg, &what);
+        if (!tap_ok(r == 0, "kill_all with forks racing"))
+                printf("#   %s: %s\n", what, strerror(-r));
+        TAP_EQ_INT(cg_procs_count(cg->v1[CGROUP_CONTROLLER_PIDS].fd, &n), 0);
+        TAP_EQ_INT(n, 0);
+        TAP_EQ_INT(test_wait(&c, 10000, &si), 0);
+        TAP_EQ_INT(si.si_status, SIGKILL);
+        test_reap_orphans();
+        test_child_done(&c);
+        test_group_destroy(host, cg, "kill");
+}
+
+/* --- stats against what the child did; the hybrid tracking group --- */
+
+static void child_touch16(int report) {
+        char *p = mmap(NULL, 16 * MiB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+        if (p == MAP_FAILED)
+                _exit(3);
+        for (size_t i = 0; i < 16 * MiB; i += 4096)
+                p[i] = 1;
+        (void) write(report, "d", 1);
+        for (;;)
+                pause();
+}
+
+static void test_stats(void) {
+        Cgroup *cg = test_group(host, "stats", NULL);
+        Child c = {.pidfd = -1, .report = -1};
+        CgroupStats st = {};
+        const char *what = "";
+        char t, path[64];
+
+        if (!cg)
+                return;
+        TAP_EQ_INT(test_spawn(cg, child_touch16, &c), 0);
+        TAP_EQ_INT(test_read(c.report, &t, 1, 10000), 0);
+        TAP_EQ_INT(cgroup_get_stats(cg, &st, &what), 0);
+        tap_ok(st.memory.usage >= 16 * MiB,
+               "memory usage %llu >= the 16 MiB touched",
+               (unsigned long long) st.memory.usage);
+        tap_ok(st.memory.anon >= 16 * MiB, "anon %llu >= 16 MiB", (unsigned long long) st.memory.anon);
+        tap_ok(st.memory.limit >= (uint64_t) INT64_MAX / 2, "no memory limit");
+        TAP_EQ_INT(st.pids.current, 1);
+        tap_ok(st.pids.limit == UINT64_MAX, "pids.max is max");
+        tap_ok(st.cpu.usage_usec > 0, "cpu usage counted");
+        if (host->unified.mount) {
+                _cleanup_free_ char *self = NULL;
+                char want[128];
+
+                snprintf(path, sizeof(path), "/proc/%d/cgroup", (int) c.pid);
+                TAP_EQ_INT(cg_read_at(AT_FDCWD, path, &self), 0);
+                snprintf(want,
+                         sizeof(want),
+                         "0::%s/%s/stats",
+                         strcmp(host->unified.own, "/") == 0 ? "" : host->unified.own,
+                         test_parent);
+                tap_ok(self && strstr(self, want),
+                       "the child is in the cgroup2 tracking group too (%s)",
+                       want);
+        }
+        test_group_destroy(host, cg, "stats");
+        test_wait(&c, 10000, &(siginfo_t){});
+        test_child_done(&c);
+}
+
+/* --- devices: deny all, allow /dev/null; a child with CAP_MKNOD cannot make or open loop0 --- */
+
+static char devdir[] = "/tmp/tether-test-devXXXXXX";
+
+static void child_mknod(int report) {
+        char p[128];
+        int res[4], fd;
+
+        snprintf(p, sizeof(p), "%s/null", devdir);
+        res[0] = mknod(p, S_IFCHR | 0600, makedev(1, 3)) < 0 ? errno : 0;
+        fd = open(p, O_RDWR | O_CLOEXEC);
+        res[1] = fd < 0 ? errno : 0;
+        snprintf(p, sizeof(p), "%s/loop0", devdir);
+        res[2] = mknod(p, S_IFBLK | 0600, makedev(7, 0)) < 0 ? errno : 0;
+        snprintf(p, sizeof(p), "%s/loop0-pre", devdir);
+        fd = open(p, O_RDONLY | O_CLOEXEC);
+        res[3] = fd < 0 ? errno : 0;
+        (void) write(report, res, sizeof(res));
+}
+
+static void test_devices(void) {
+        CgroupDeviceRule rules[] = {{true, 'c', 1, 3, "rwm"}};
+        CgroupResources res = {.has_devices = true, .devices = rules, .n_devices = 1};
+        Cgroup *cg;
+        Child c = {.pidfd = -1, .report = -1};
+        _cleanup_free_ char *list = NULL;
+        char p[128];
+        int got[4] = {-1, -1, -1, -1};
+
+        if (!mkdtemp(devdir)) {
+                tap_ok(0, "mkdtemp: %s", strerror(errno));
+                return;
+        }
+        /* the node made outside the group, as an image could ship it */
+        snprintf(p, sizeof(p), "%s/loop0-pre", devdir);
+        TAP_EQ_INT(mknod(p, S_IFBLK | 0600, makedev(7, 0)), 0);
+        cg = test_group(host, "devices", &res);
+        if (cg) {
+                TAP_EQ_INT(cg_read_at(cg->v1[CGROUP_CONTROLLER_DEVICES].fd, "devices.list", &list), 0);
+                TAP_EQ_STR(list, "c 1:3 rwm\n");
+                TAP_EQ_INT(test_spawn(cg, child_mknod, &c), 0);
+                TAP_EQ_INT(test_read(c.report, got, sizeof(got), 10000), 0);
+                TAP_EQ_INT(got[0], 0); /* allowed: mknod c 1:3 */
+                TAP_EQ_INT(got[1], 0); /* and open it */
+                TAP_EQ_INT(got[2], EPERM); /* denied: mknod b 7:0, even with CAP_MKNOD */
+                TAP_EQ_INT(got[3], EPERM); /* denied: open an existing b 7:0 */
+                test_wait(&c, 10000, &(siginfo_t){});
+                test_child_done(&c);
+                test_group_destroy(host, cg, "devices");
+        }
+        snprintf(p, sizeof(p), "%s/null", devdir);
+        (void) unlink(p);
+        snprintf(p, sizeof(p), "%s/loop0", devdir);
+        (void) unlink(p);
+        snprintf(p, sizeof(p), "%s/loop0-pre", devdir);
+        (void) unlink(p);
+        (void) rmdir(devdir);
+}
+
+/* --- bad input: a clear error naming the field, nothing created --- */
+
+static void expect_refused(const char *name, const CgroupResources *res, int expect_r, const char *field) {
+        char spec[128];
+        Cgroup *cg = NULL;
+        const char *what = "";
+        int r;
+
+        snprintf(spec, sizeof(spec), "%s/%s", test_parent, name);
+        TAP_EQ_INT(cgroup_new(host, spec, name, &cg), 0);
+        if (!cg)
+                return;
+        r = cgroup_create(cg, res, &what);
+        /* expect_r 0: any error (the kernel's errno varies) */
+        if (!tap_ok(expect_r ? r == expect_r : r < 0, "%s: refused with %d", name, expect_r))
+                printf("#   got %d (%s)\n", r, what);
+        tap_ok(strstr(what, field) != NULL, "%s: '%s' names '%s'", name, what, field);
+        tap_ok(!test_group_exists(host, name), "%s: no group was created", name);
+        cgroup_free(cg);
+}
+
+static void test_bad_input(void) {
+        CgroupKeyValue unknown = {"bogus.max", "1"}, slash = {"memory.max/x", "1"}, dots = {"..", "1"},
+                       v2only = {"memory.high", "1G"};
+        CgroupHugepageLimit hp = {"2MB", 2 * MiB};
+        Cgroup *cg = NULL;
+
+        expect_refused("bad-unified",
+                       &(CgroupResources){.unified = &unknown, .n_unified = 1},
+                       -EINVAL,
+                       "bogus.max");
+        expect_refused(
+                "bad-slash", &(CgroupResources){.unified = &slash, .n_unified = 1}, -EINVAL, "memory.max/x");
+        expect_refused("bad-dots", &(CgroupResources){.unified = &dots, .n_unified = 1}, -EINVAL, "'..'");
+        expect_refused("bad-v1-unified",
+                       &(CgroupResources){.unified = &v2only, .n_unified = 1},
+                       -EOPNOTSUPP,
+                       "memory.high");
+        expect_refused("bad-memory",
+                       &(CgroupResources){.has_memory_limit = true, .memory_limit = -5},
+                       -ERANGE,
+                       "memory.limit");
+        expect_refused("bad-pids",
+                       &(CgroupResources){.has_pids_limit = true, .pids_limit = -2},
+                       -ERANGE,
+                       "pids.limit");
+        expect_refused("bad-cpus", &(CgroupResources){.cpu_cpus = "0-x"}, -EINVAL, "cpu.cpus");
+        /* valid, but no cpu 1023 here: the kernel refuses it after the groups exist; all are rolled back */
+        expect_refused("bad-cpus-host", &(CgroupResources){.cpu_cpus = "1023"}, 0, "cpuset.cpus");
+        /* a controller the host does not have: named with the hierarchy */
+        if (!host->v1[CGROUP_CONTROLLER_HUGETLB].mount)
+                expect_refused("no-hugetlb",
+                               &(CgroupResources){.hugepage_limits = &hp, .n_hugepage_limits = 1},
+                               -EOPNOTSUPP,
+                               "hugetlb controller: no cgroup v1 hierarchy");
+        if (!host->v1[CGROUP_CONTROLLER_NET_CLS].mount)
+                expect_refused("no-net-cls",
+                               &(CgroupResources){.has_network_class_id = true, .network_class_id = 1},
+                               -EOPNOTSUPP,
+                               "net_cls controller");
+        /* a path with '..' */
+        TAP_EQ_INT(cgroup_new(host, "tether-test-x/../../escape", "x", &cg), -EINVAL);
+        TAP_OK(cg == NULL);
+}
+
+/* --- an existing group is not ours: refused and left alone --- */
+
+static void test_exists(void) {
+        Cgroup *cg = test_group(host, "exists", NULL), *again = NULL;
+        char spec[128];
+        const char *what = "";
+
+        if (!cg)
+                return;
+        snprintf(spec, sizeof(spec), "%s/exists", test_parent);
+        TAP_EQ_INT(cgroup_new(host, spec, "exists", &again), 0);
+        TAP_EQ_INT(cgroup_create(again, NULL, &what), -EEXIST);
+        tap_ok(test_group_exists(host, "exists"), "the existing group is still there");
+        cgroup_free(again);
+        test_group_destroy(host, cg, "exists");
+}
+
+int main(void) {
+        _cleanup_(cgroup_host_freep) CgroupHost *h = NULL;
+
+        if (geteuid() != 0) {
+                tap_skip_all("needs root");
+                return 0;
+        }
+        if (cgroup_host_detect(&h) < 0 || h->mode == CGROUP_MODE_UNIFIED) {
+                tap_skip_all("no cgroup v1 hierarchies on this host");
+                return 0;
+        }
+        if (!h->v1[CGROUP_CONTROLLER_MEMORY].mount || !h->v1[CGROUP_CONTROLLER_PIDS].mount ||
+            !h->v1[CGROUP_CONTROLLER_CPU].mount || !h->v1[CGROUP_CONTROLLER_CPUACCT].mount ||
+            !h->v1[CGROUP_CONTROLLER_FREEZER].mount || !h->v1[CGROUP_CONTROLLER_DEVICES].mount) {
+                tap_skip_all("memory, pids, cpu, cpuacct, freezer or devices has no v1 hierarchy");
+                return 0;
+        }
+        host = h;
+        test_parent_init();
+        (void) prctl(PR_SET_CHILD_SUBREAPER, 1);
+        printf("# groups below %s in each hierarchy (memory: %s)\n",
+               test_parent,
+               h->v1[CGROUP_CONTROLLER_MEMORY].own);
+
+        test_memory_oom();
+        test_pids();
+        test_cpu_quota();
+        test_freeze();
+        test_kill_all();
+        test_stats();
+        test_devices();
+        test_bad_input();
+        test_exists();
+
+        test_reap_orphans();
+        test_parent_remove(h);
+        tap_ok(!test_group_exists(h, NULL), "the test's parent %s is gone", test_parent);
+        return tap_done();
+}
