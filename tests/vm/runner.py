@@ -201,7 +201,7 @@ class Run:
         self.qemu = subprocess.Popen(self.qemu_command(share, paths), stdin=subprocess.DEVNULL, stdout=qemu_log,
                                      stderr=subprocess.STDOUT, env=env, preexec_fn=_die_with_parent)
         qemu_log.close()
-        self.announce(f"vm: qemu pid {self.qemu.pid}, run directory {self.dir}")
+        self.announce(f"qemu pid {self.qemu.pid}, run directory {self.dir}")
         pidfd = os.pidfd_open(self.qemu.pid)
         sel.register(pidfd, selectors.EVENT_READ, ("qemu", None))
         deadline = start + self.timeout
@@ -312,6 +312,10 @@ class Run:
         return "; ".join(parts)
 
 
+def is_inside(path, top):
+    return os.path.commonpath([os.path.realpath(path), os.path.realpath(top)]) == os.path.realpath(top)
+
+
 def skip_reason():
     if os.environ.get("TETHER_SKIP_VM") == "1":
         if CI:
@@ -378,7 +382,7 @@ def run_suite(args):
     try:
         # The suite says where qemu and its files are, for tests/vm/test_plumbing.py to check they are gone.
         run = Run(args.build, args.cache, args.timeout, args.image_timeout,
-                  announce=lambda text: print(f"# {text}", flush=True))
+                  announce=lambda text: print(f"# vm: {text}", flush=True))
         run.build_image()
         env = {k: os.environ[k] for k in ("TETHER_VM_SELFTEST_FAIL",) if k in os.environ}
         share = run.stage('exec sh "$TETHER_VM_IN/tests/vm/guest/run-tests.sh"', env)
@@ -417,7 +421,10 @@ def run_command(args):
     try:
         run = Run(args.build, args.cache, args.timeout, args.image_timeout, share=args.share)
         run.build_image()
-        share = run.stage("exec " + " ".join(shlex.quote(a) for a in args.command), {})
+        # The command starts where it was started on the host when that is inside the shared directory.
+        cwd = os.getcwd()
+        env = {"TETHER_VM_CWD": cwd if args.share and is_inside(cwd, args.share) else (args.share or "/")}
+        share = run.stage("exec " + " ".join(shlex.quote(a) for a in args.command), env)
 
         def write(stream):
             def sink(data):
@@ -454,6 +461,7 @@ def main():
     args = parser.parse_args()
     args.build = os.path.abspath(args.build)
     args.cache = os.path.abspath(args.cache or os.path.join(args.build, "vm-cache"))
+    args.share = os.path.realpath(args.share) if args.share else None
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, _interrupted)
     return run_command(args) if args.command else run_suite(args)
