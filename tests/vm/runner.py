@@ -13,13 +13,14 @@ goes to a file whose last lines are printed when anything fails.
 
 Never hangs: qemu runs under a deadline (TETHER_VM_TIMEOUT, seconds) and is killed by its pid, which is
 ours until we reap it; it also dies with the runner (PR_SET_PDEATHSIG). The run directory (share, sockets,
-console log, qemu's snapshot overlay) is removed on every path.
+console log, qemu's snapshot overlay) is removed on every path; after a SIGKILL, by the next runner.
 
 Exit status: the suite's 0 or 1; a command's own status, 124 when the guest timed out, 125 when the vm
 could not run it."""
 
 import argparse
 import ctypes
+import glob
 import os
 import re
 import selectors
@@ -43,9 +44,34 @@ KERNEL_ARGS = ("console=ttyS0 panic=-1 systemd.unified_cgroup_hierarchy=1 mitiga
 HOST_TOOLS = ("qemu-system-x86_64", "mmdebstrap", "mkfs.ext4", "depmod", "modprobe", "cpio", "xz",
               "apt-get", "dpkg-deb", "flock")
 CONSOLE_TAIL = 40
+RUN_PREFIX = "tether-vm-run-"
 TAP_RESULT = re.compile(r"^(ok|not ok)\b\s*(\d+)?\s*(?:-\s*)?(.*)$")
 TAP_PLAN = re.compile(r"^1\.\.(\d+)")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def process_start(pid):
+    """The start time of process `pid` (in clock ticks since boot), None if there is none."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[19]
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return None
+
+
+def sweep_stale_runs():
+    """Removes the run directories of runners killed outright: SIGKILL (meson's, after its SIGTERM) left
+    them no chance. A directory is stale when the runner its "owner" file names (pid and start time,
+    so a reused pid does not count) is gone; one without the file is still being made."""
+    for path in glob.glob(os.path.join(tempfile.gettempdir(), RUN_PREFIX + "*")):
+        try:
+            with open(os.path.join(path, "owner")) as f:
+                pid, start = f.read().split()
+        except (OSError, ValueError):
+            continue
+        if process_start(int(pid)) != start:
+            log(f"removing {path}, left by a runner that was killed")
+            shutil.rmtree(path, ignore_errors=True)
 
 
 class Failure(Exception):
@@ -90,7 +116,9 @@ class Run:
         self.image_timeout = image_timeout
         self.share = share
         self.announce = announce
-        self.dir = tempfile.mkdtemp(prefix="tether-vm-run-")
+        self.dir = tempfile.mkdtemp(prefix=RUN_PREFIX)
+        with open(os.path.join(self.dir, "owner"), "w") as f:
+            f.write(f"{os.getpid()} {process_start(os.getpid())}\n")
         self.qemu = None
         self.builder = None
         self.image = None
@@ -283,6 +311,8 @@ class Run:
                 self.status = int(words[1])
 
     def console_tail(self, n=CONSOLE_TAIL):
+        if self.qemu is None:
+            return []  # no boot yet: the image build's log says what failed
         lines = []
         for name in ("qemu.log", "console.log"):
             try:
@@ -410,7 +440,8 @@ def run_suite(args):
             sys.stderr.write(f"{line}\n")
     finally:
         if run:
-            tap.comment(f"vm: {run.timing()}")
+            if run.timing():
+                tap.comment(f"vm: {run.timing()}")
             run.close()
     tap.emit()
     return 1 if tap.failed else 0
@@ -464,6 +495,7 @@ def main():
     args.share = os.path.realpath(args.share) if args.share else None
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, _interrupted)
+    sweep_stale_runs()
     return run_command(args) if args.command else run_suite(args)
 
 

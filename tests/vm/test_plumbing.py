@@ -6,6 +6,7 @@ suite), the others end their guest during its boot."""
 
 import os
 import re
+import select
 import signal
 import subprocess
 import sys
@@ -92,3 +93,34 @@ def test_sigterm_to_the_runner_ends_qemu_and_cleans_up():
     assert re.search(r"^not ok \d+ - vm: interrupted by SIGTERM", seen, re.M), seen
     assert p.returncode == 1
     assert_nothing_left(seen)
+
+
+def test_sigkill_to_the_runner_kills_qemu_and_the_next_run_sweeps_its_directory():
+    # meson's SIGKILL, after a SIGTERM the runner did not survive: qemu dies with it (PR_SET_PDEATHSIG),
+    # and the next runner removes the directory this one could not.
+    p = subprocess.Popen(runner_command(), stdout=subprocess.PIPE, text=True)
+    qemu_fd = None
+    try:
+        for line in p.stdout:
+            m = ANNOUNCE.search(line)
+            if m:
+                break
+        assert m, "the runner did not say which qemu it started"
+        qemu_pid, run_dir = int(m.group(1)), m.group(2)
+        qemu_fd = os.pidfd_open(qemu_pid)  # while the runner holds it unreaped: surely that qemu
+        p.kill()
+        p.wait()
+        # A pidfd turns readable when its process has exited.
+        assert select.select([qemu_fd], [], [], TIMEOUT)[0], f"qemu {qemu_pid} outlived its runner"
+    finally:
+        if qemu_fd is not None:
+            os.close(qemu_fd)
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert os.path.isdir(run_dir)
+    # A run that fails at once (no image cache can be made in /proc) sweeps on its way.
+    r = subprocess.run(runner_command() + ["--cache", "/proc/tether-vm-no-cache"], capture_output=True,
+                       text=True, timeout=TIMEOUT)
+    assert r.returncode == 1
+    assert not os.path.exists(run_dir), r.stderr
