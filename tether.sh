@@ -17,6 +17,9 @@ BUILD_PACKAGES=(meson ninja-build pkg-config gcc git musl-tools scdoc
 # services are never started; the tests start private daemons). iproute2: network namespaces by path.
 TEST_PACKAGES=(python3 python3-pytest util-linux procps iproute2 busybox-static clang
                podman docker.io containerd)
+# The vm suite (tests/vm/): qemu boots a Debian guest whose image mmdebstrap and mkfs.ext4 build, with a
+# Debian kernel (dpkg-deb, xz) and an initramfs (kmod, cpio).
+VM_PACKAGES=(qemu-system-x86 mmdebstrap e2fsprogs kmod cpio xz-utils)
 BENCH_PACKAGES=(tini dumb-init catatonit hyperfine crun runc time)
 
 say() { printf '==> %s\n' "$*" >&2; }
@@ -78,13 +81,15 @@ cmd_demo() {
         exec contrib/demo.sh build
 }
 
-# Every suite on the normal build, then unit and integration again under ASan+UBSan (../shared/STYLE.md
-# section 8), then the fuzzers briefly; one closing line over all of them.
+# Every suite but vm on the normal build, then unit and integration again under ASan+UBSan
+# (../shared/STYLE.md section 8), then the fuzzers briefly, then the vm suite on the normal build (a booted
+# systemd guest; never skipped under CI=true, TETHER_SKIP_VM=1 skips it elsewhere); one closing line
+# over all of them.
 cmd_test() {
         local logs=() rc=0
         cmd_build
-        say "running all test suites (build/)"
-        meson test -C build --print-errorlogs --num-processes 2 >&2 || rc=1
+        say "running all test suites but vm (build/)"
+        meson test -C build --no-suite vm --print-errorlogs --num-processes 2 >&2 || rc=1
         logs+=(build/meson-logs/testlog.json)
 
         cmd_build --sanitize
@@ -98,6 +103,22 @@ cmd_test() {
                 say "running the fuzzers briefly"
                 tests/fuzz/run.sh build-fuzz >&2 || rc=1
                 [ -f build-fuzz/meson-logs/testlog.json ] && logs+=(build-fuzz/meson-logs/testlog.json)
+        fi
+
+        if [ "${TETHER_SKIP_VM:-}" = 1 ] && [ "${CI:-}" != true ]; then
+                say "skipping the vm suite: TETHER_SKIP_VM=1"
+        else
+                install_packages "${VM_PACKAGES[@]}"
+                say "running the vm suite (build/, a systemd guest under qemu; a first run builds its image)"
+        fi
+        # Run even when skipped: the suite then reports its skip and reason, which the summary counts.
+        rm -f build/meson-logs/testlog-vm.json
+        meson test -C build --suite vm --logbase testlog-vm --print-errorlogs >&2 || rc=1
+        if [ -f build/meson-logs/testlog-vm.json ]; then
+                logs+=(build/meson-logs/testlog-vm.json)
+        else
+                say "the vm suite left no test log"
+                rc=1
         fi
 
         python3 tests/summary.py "${logs[@]}" || rc=1

@@ -26,8 +26,8 @@ def count(entry):
         else:
             failed += 1
     result = entry.get("result", "")
-    if result == "SKIP" and passed + failed == 0:
-        skipped += 1
+    if result == "SKIP" and passed + failed + skipped == 0:
+        skipped += 1  # skipped as a whole (1..0 # SKIP): one check
     elif result not in ("OK", "EXPECTEDFAIL", "SKIP") and failed == 0:
         failed += 1  # crashed, timed out or exited non-zero without saying which check failed
     elif passed + failed + skipped == 0:
