@@ -199,6 +199,60 @@ static inline void test_child_done(Child *c) {
         c->pidfd = c->report = -1;
 }
 
+/* Reads a cgroup.controllers or cgroup.subtree_control file as CGROUP_MASK()s. */
+static inline unsigned test_read_mask(const char *path) {
+        _cleanup_free_ char *text = NULL;
+        unsigned mask = 0;
+
+        if (cg_read_at(AT_FDCWD, path, &text) < 0)
+                return 0;
+        for (char *w = strtok(text, " \n"); w; w = strtok(NULL, " \n")) {
+                CgroupController c = cgroup_controller_from_string(w);
+
+                if (c >= 0)
+                        mask |= CGROUP_MASK(c);
+        }
+        return mask;
+}
+
+/* The host as the v2 driver's tests see it: only its cgroup2 mount (a hybrid host's v1 hierarchies out of
+ * sight), and, where TETHER_TEST_CGROUP_BASE names a group of that mount, that group as the caller's own.
+ * The vm suite sets it (tests/vm/guest/test_cgroup_programs.py): there we run in a leaf of a delegated
+ * scope, because cgroup v2 lets no group hand controllers to its children while it holds processes itself
+ * ("no internal process" rule, Documentation/admin-guide/cgroup-v2.rst), so our own group could never get
+ * any; the scope is what a container manager's own group is. -ENOMEDIUM without a cgroup2 mount. */
+static inline int test_unified_host(CgroupHost **ret) {
+        _cleanup_(cgroup_host_freep) CgroupHost *h = NULL;
+        const char *base = getenv("TETHER_TEST_CGROUP_BASE");
+        char path[PATH_MAX];
+        int r;
+
+        r = cgroup_host_detect(&h);
+        if (r < 0)
+                return r;
+        if (!h->unified.mount)
+                return -ENOMEDIUM;
+        for (CgroupController c = 0; c < _CGROUP_CONTROLLER_MAX; c++) {
+                free(h->v1[c].mount);
+                free(h->v1[c].root);
+                free(h->v1[c].own);
+                h->v1[c] = (CgroupHierarchy){};
+        }
+        h->mode = CGROUP_MODE_UNIFIED;
+        if (base && base[0] == '/') {
+                free(h->unified.own);
+                h->unified.own = strdup(base);
+                if (!h->unified.own)
+                        return -ENOMEM;
+                snprintf(path, sizeof(path), "%s%s/cgroup.controllers", h->unified.mount, base);
+                h->unified_available = test_read_mask(path);
+                snprintf(path, sizeof(path), "%s%s/cgroup.subtree_control", h->unified.mount, base);
+                h->unified_enabled = test_read_mask(path);
+        }
+        *ret = TAKE_PTR(h);
+        return 0;
+}
+
 /* Orphans of our children come to us (we are their subreaper): reap whatever exited. */
 static inline void test_reap_orphans(void) {
         while (waitpid(-1, NULL, WNOHANG) > 0)

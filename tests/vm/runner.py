@@ -106,6 +106,16 @@ def binaries(build):
     return tether, init
 
 
+def test_programs():
+    """The C test programs meson names in TETHER_VM_PROGRAMS (test-cgroup-v2...), for
+    guest/test_cgroup_programs.py."""
+    programs = [p for p in os.environ.get("TETHER_VM_PROGRAMS", "").split(":") if p]
+    for path in programs:
+        if not os.access(path, os.X_OK):
+            raise Failure(f"no executable '{path}': build first")
+    return programs
+
+
 class Run:
     """One boot: the run directory, the image, qemu and what came back."""
 
@@ -180,6 +190,9 @@ class Run:
         shutil.copy(tether, os.path.join(share, "bin", "tether"))
         shutil.copy(init, os.path.join(share, "bin", "tether-init"))
         shutil.copy(os.path.join(HERE, "guest", "start.sh"), os.path.join(share, "start"))
+        os.makedirs(os.path.join(share, "bin", "tests"))
+        for program in test_programs():
+            shutil.copy(program, os.path.join(share, "bin", "tests"))
         shutil.copytree(os.path.join(HERE, "guest"), os.path.join(share, "tests", "vm", "guest"),
                         ignore=shutil.ignore_patterns("__pycache__"))
         shutil.copy(os.path.join(SOURCE, "tests", "pytest_tap.py"), os.path.join(share, "tests"))
