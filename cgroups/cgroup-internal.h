@@ -4,6 +4,7 @@
  * helpers of cgroup-util.c. Not for users of the library. */
 
 #include <limits.h>
+#include <linux/bpf.h>
 #include <stdio.h>
 
 #include "cgroup.h"
@@ -110,6 +111,14 @@ int cg_v2_oom_watch_open(Cgroup *cg);
 int cg_v2_oom_watch_drain(Cgroup *cg, int fd);
 int cg_v2_oom_kill_count(Cgroup *cg, uint64_t *ret);
 int cg_v2_apply(Cgroup *cg, const CgroupResources *res); /* cgroup-v2-resources.c */
+int cg_v2_devices(Cgroup *cg, const CgroupResources *res); /* cgroup-v2-devices.c */
+/* The device rules as a BPF_PROG_TYPE_CGROUP_DEVICE program (cgroup-bpf-devices.c), pure: -ERANGE with
+ * *reterr_index for a major or minor the program cannot hold. */
+int cg_devices_bpf_build(const CgroupDeviceRule *rules,
+                         size_t n_rules,
+                         struct bpf_insn **ret,
+                         size_t *ret_n,
+                         size_t *reterr_index);
 /* v2 core operations, shared with the v1 backend's tracking group on hybrid hosts (cgroup-v2.c). */
 int cg_v2_freeze(Cgroup *cg, const CgroupDir *dir, bool frozen);
 int cg_v2_kill(Cgroup *cg, const CgroupDir *dir);

@@ -202,7 +202,7 @@ int cg_v2_apply(Cgroup *cg, const CgroupResources *res) {
         int r;
 
         if ((r = memory(cg, res)) < 0 || (r = cpu(cg, res)) < 0 || (r = io(cg, res)) < 0 ||
-            (r = others(cg, res)) < 0)
+            (r = others(cg, res)) < 0 || (r = cg_v2_devices(cg, res)) < 0)
                 return r;
         return unified(cg, res);
 }

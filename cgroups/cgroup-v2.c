@@ -27,11 +27,6 @@ static int v1_only(Cgroup *cg, const CgroupResources *r) {
         if (field)
                 return cg_fail(
                         cg, -EOPNOTSUPP, "%s: cgroup v2 has no such setting (only cgroup v1 does)", field);
-        /* The eBPF device filter (BPF_CGROUP_DEVICE) is the next part of issue 10: until then a device list
-         * is refused, never ignored, as it is a security boundary. */
-        if (r->has_devices)
-                return cg_fail(
-                        cg, -EOPNOTSUPP, "devices: the cgroup v2 eBPF device filter is not implemented yet");
         return 0;
 }
 

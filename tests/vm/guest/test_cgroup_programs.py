@@ -86,4 +86,4 @@ def test_program_ran_to_its_plan(program):
 
 
 def test_programs_were_brought_in():
-    assert {"test-cgroup-v2", "test-cgroup-v2-limits"} <= set(programs())
+    assert {"test-cgroup-v2", "test-cgroup-v2-limits", "test-cgroup-v2-devices"} <= set(programs())
