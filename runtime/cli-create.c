@@ -473,6 +473,12 @@ static int create_from_args(const GlobalOptions *g,
                                "invalid container id '%s': expected 1 to 128 of [A-Za-z0-9_.-], starting with a letter or digit",
                                a->id),
                        -EINVAL;
+        /* Refused rather than ignored: the container would end up in no unit at all. */
+        if (g->systemd_cgroup)
+                return log_error("container '%s': the systemd cgroup driver is not implemented yet; use "
+                                 "--cgroup-manager cgroupfs (the default)",
+                                 a->id),
+                       -EOPNOTSUPP;
         listen_fds = listen_fds_for_us();
         r = cli_check_preserve_fds(g, listen_fds + a->preserve_fds);
         if (r < 0)
@@ -522,6 +528,7 @@ static int create_from_args(const GlobalOptions *g,
                 .child_sigmask = child_sigmask,
                 .config_json = text,
                 .config_json_len = strlen(text),
+                .no_cgroup = g->no_cgroup,
         };
         r = container_create(root_fd, &o, config, ret_pid, &error);
         if (r < 0)
@@ -603,6 +610,8 @@ static void remove_state(int root_fd, const char *id) {
 
         if (state_dir_open(root_fd, id, &dir_fd) < 0)
                 return;
+        if (container_remove_cgroup(dir_fd, &error) < 0)
+                log_warning("container '%s': %s, ignoring", id, error.text);
         if (container_run_poststop(dir_fd, &error) < 0)
                 log_warning("container '%s': %s, ignoring", id, error.text);
         (void) state_dir_remove(root_fd, id, dir_fd);

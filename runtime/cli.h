@@ -9,7 +9,8 @@ typedef struct GlobalOptions {
         const char *log; /* --log FILE */
         bool log_json; /* --log-format json */
         bool debug; /* --debug */
-        bool systemd_cgroup; /* --systemd-cgroup */
+        bool systemd_cgroup; /* --systemd-cgroup, or --cgroup-manager systemd */
+        bool no_cgroup; /* --cgroup-manager disabled (crun's) */
         const char *self_exe; /* the path we were started from, before exe_seal() re-executed us */
         int inherited_fds_end; /* fds 3..this-1 were open when we started: all --preserve-fds may pass */
 } GlobalOptions;

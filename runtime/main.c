@@ -35,7 +35,8 @@ static void print_help(FILE *f) {
               "  --log FILE          also log to FILE\n"
               "  --log-format FMT    text or json, for --log\n"
               "  --debug             log debug messages\n"
-              "  --systemd-cgroup    place containers in systemd units\n"
+              "  --systemd-cgroup    place containers in systemd units (not implemented yet)\n"
+              "  --cgroup-manager M  cgroupfs (the default), systemd or disabled\n"
               "  -v, --version       print the version\n"
               "  -h, --help          print this help\n"
               "\n"
@@ -51,7 +52,15 @@ static void print_version(void) {
         printf("tether version %s\ncommit: %s\nspec: 1.0.2\n", TETHER_VERSION, TETHER_COMMIT);
 }
 
-enum { OPT_ROOT = 0x100, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD_CGROUP, OPT_IGNORED_ARG };
+enum {
+        OPT_ROOT = 0x100,
+        OPT_LOG,
+        OPT_LOG_FORMAT,
+        OPT_DEBUG,
+        OPT_SYSTEMD_CGROUP,
+        OPT_CGROUP_MANAGER,
+        OPT_IGNORED_ARG
+};
 
 static const struct option global_options[] = {
         {"root", required_argument, NULL, OPT_ROOT},
@@ -59,6 +68,9 @@ static const struct option global_options[] = {
         {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
         {"debug", no_argument, NULL, OPT_DEBUG},
         {"systemd-cgroup", no_argument, NULL, OPT_SYSTEMD_CGROUP},
+        /* crun's; podman passes --cgroup-manager disabled for --cgroups=disabled to the runtimes of its
+         * runtime_supports_nocgroups list (contrib/containers.conf.d/tether.conf). */
+        {"cgroup-manager", required_argument, NULL, OPT_CGROUP_MANAGER},
         /* runc options that clients pass and that mean nothing here. */
         {"criu", required_argument, NULL, OPT_IGNORED_ARG},
         {"rootless", required_argument, NULL, OPT_IGNORED_ARG},
@@ -106,6 +118,18 @@ int main(int argc, char *argv[]) {
                         break;
                 case OPT_SYSTEMD_CGROUP:
                         g.systemd_cgroup = true;
+                        g.no_cgroup = false;
+                        break;
+                case OPT_CGROUP_MANAGER:
+                        if (strcmp(optarg, "cgroupfs") != 0 && strcmp(optarg, "systemd") != 0 &&
+                            strcmp(optarg, "disabled") != 0)
+                                return cli_usage_error(
+                                        NULL,
+                                        NULL,
+                                        "invalid --cgroup-manager '%s': expected cgroupfs, systemd or disabled",
+                                        optarg);
+                        g.systemd_cgroup = strcmp(optarg, "systemd") == 0;
+                        g.no_cgroup = strcmp(optarg, "disabled") == 0;
                         break;
                 case OPT_IGNORED_ARG:
                         break;

@@ -63,44 +63,41 @@ static int device_rules(const OciResources *res,
         return 0;
 }
 
+/* 0 is "not set" for these, as runc reads them: Go's zero value, and what docker sends for an option not
+ * given ("cpu": {"shares": 0}); opencontainers/cgroups fs/cpu.go, memory.go, pids.go and blkio.go write
+ * only values != 0. */
+#define COPY_NONZERO(d, s, field)                                       \
+        do {                                                            \
+                (d)->has_##field = (s)->has_##field && (s)->field != 0; \
+                (d)->field = (s)->field;                                \
+        } while (0)
+#define COPY(d, s, field)                            \
+        do {                                         \
+                (d)->has_##field = (s)->has_##field; \
+                (d)->field = (s)->field;             \
+        } while (0)
+
 static void copy_scalars(const OciResources *s, CgroupResources *d) {
-        d->has_memory_limit = s->has_memory_limit;
-        d->memory_limit = s->memory_limit;
-        d->has_memory_reservation = s->has_memory_reservation;
-        d->memory_reservation = s->memory_reservation;
-        d->has_memory_swap = s->has_memory_swap;
-        d->memory_swap = s->memory_swap;
-        d->has_memory_kernel = s->has_memory_kernel;
-        d->memory_kernel = s->memory_kernel;
-        d->has_memory_kernel_tcp = s->has_memory_kernel_tcp;
-        d->memory_kernel_tcp = s->memory_kernel_tcp;
-        d->has_memory_swappiness = s->has_memory_swappiness;
-        d->memory_swappiness = s->memory_swappiness;
+        COPY_NONZERO(d, s, memory_limit);
+        COPY_NONZERO(d, s, memory_reservation);
+        COPY_NONZERO(d, s, memory_swap);
+        COPY_NONZERO(d, s, memory_kernel);
+        COPY_NONZERO(d, s, memory_kernel_tcp);
+        COPY(d, s, memory_swappiness);
         d->memory_disable_oom_killer = s->memory_disable_oom_killer;
-        d->has_cpu_shares = s->has_cpu_shares;
-        d->cpu_shares = s->cpu_shares;
-        d->has_cpu_quota = s->has_cpu_quota;
-        d->cpu_quota = s->cpu_quota;
-        d->has_cpu_period = s->has_cpu_period;
-        d->cpu_period = s->cpu_period;
-        d->has_cpu_burst = s->has_cpu_burst;
-        d->cpu_burst = s->cpu_burst;
-        d->has_cpu_realtime_runtime = s->has_cpu_realtime_runtime;
-        d->cpu_realtime_runtime = s->cpu_realtime_runtime;
-        d->has_cpu_realtime_period = s->has_cpu_realtime_period;
-        d->cpu_realtime_period = s->cpu_realtime_period;
-        d->has_cpu_idle = s->has_cpu_idle;
-        d->cpu_idle = s->cpu_idle;
-        d->cpu_cpus = s->cpu_cpus;
-        d->cpu_mems = s->cpu_mems;
-        d->has_pids_limit = s->has_pids_limit;
-        d->pids_limit = s->pids_limit;
-        d->has_blkio_weight = s->has_blkio_weight;
-        d->blkio_weight = s->blkio_weight;
-        d->has_blkio_leaf_weight = s->has_blkio_leaf_weight;
-        d->blkio_leaf_weight = s->blkio_leaf_weight;
-        d->has_network_class_id = s->has_network_class_id;
-        d->network_class_id = s->network_class_id;
+        COPY_NONZERO(d, s, cpu_shares);
+        COPY_NONZERO(d, s, cpu_quota);
+        COPY_NONZERO(d, s, cpu_period);
+        COPY(d, s, cpu_burst);
+        COPY_NONZERO(d, s, cpu_realtime_runtime);
+        COPY_NONZERO(d, s, cpu_realtime_period);
+        COPY(d, s, cpu_idle);
+        d->cpu_cpus = s->cpu_cpus && *s->cpu_cpus ? s->cpu_cpus : NULL;
+        d->cpu_mems = s->cpu_mems && *s->cpu_mems ? s->cpu_mems : NULL;
+        COPY_NONZERO(d, s, pids_limit);
+        COPY_NONZERO(d, s, blkio_weight);
+        COPY_NONZERO(d, s, blkio_leaf_weight);
+        COPY_NONZERO(d, s, network_class_id);
 }
 
 /* calloc() of n items, at least one so that NULL means only failure. */

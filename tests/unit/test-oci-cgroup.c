@@ -157,6 +157,27 @@ static void test_empty_devices(void) {
         oci_cgroup_resources_done(&cr);
 }
 
+/* What docker 20.10 sends for options not given: zeros, which runc reads as "not set". */
+static void test_docker_zeros(void) {
+        _cleanup_(oci_config_freep) OciConfig *c = parse(RESOURCES(
+                "\"memory\": {\"limit\": 0, \"reservation\": 0, \"swap\": 0}, \"cpu\": {\"shares\": 0, "
+                "\"quota\": 0, \"period\": 0, \"realtimeRuntime\": 0, \"realtimePeriod\": 0}, "
+                "\"pids\": {\"limit\": 0}, \"blockIO\": {\"weight\": 0}"));
+        OciCgroupResources cr = {};
+        char buf[256];
+        const char *what = NULL;
+
+        if (!c)
+                return;
+        TAP_EQ_INT(oci_cgroup_resources(c->resources, NULL, 0, 0, &cr), 0);
+        TAP_OK(!cr.res.has_memory_limit && !cr.res.has_memory_reservation && !cr.res.has_memory_swap);
+        TAP_OK(!cr.res.has_cpu_shares && !cr.res.has_cpu_quota && !cr.res.has_cpu_period);
+        TAP_OK(!cr.res.has_cpu_realtime_runtime && !cr.res.has_cpu_realtime_period);
+        TAP_OK(!cr.res.has_pids_limit && !cr.res.has_blkio_weight);
+        TAP_EQ_INT(cgroup_resources_check(&cr.res, buf, sizeof(buf), &what), 0);
+        oci_cgroup_resources_done(&cr);
+}
+
 static void expect_error(const char *json, const char *message) {
         _cleanup_(oci_config_freep) OciConfig *c = NULL;
         OciError err = {};
@@ -216,6 +237,7 @@ int main(void) {
         test_full();
         test_empty();
         test_empty_devices();
+        test_docker_zeros();
         test_bad();
         test_resources_parse();
         return tap_done();
