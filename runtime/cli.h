@@ -34,6 +34,10 @@ int verb_exec(const GlobalOptions *g, int argc, char **argv);
 int verb_features(const GlobalOptions *g, int argc, char **argv);
 int verb_kill(const GlobalOptions *g, int argc, char **argv);
 int verb_delete(const GlobalOptions *g, int argc, char **argv);
+int verb_pause(const GlobalOptions *g, int argc, char **argv);
+int verb_resume(const GlobalOptions *g, int argc, char **argv);
+int verb_update(const GlobalOptions *g, int argc, char **argv);
+int verb_events(const GlobalOptions *g, int argc, char **argv);
 
 /* Opens the state root and validates id; logs and returns -errno on failure. */
 int cli_open_container(const GlobalOptions *g, const char *id, int *ret_root_fd, int *ret_dir_fd);

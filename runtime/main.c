@@ -16,15 +16,19 @@
 static const Verb verbs[] = {
         {"create", verb_create, true, "create a container from a bundle, ready to start"},
         {"delete", verb_delete, false, "delete a container and its state"},
+        {"events", verb_events, false, "print a container's OOM events and stats as JSON"},
         {"exec", verb_exec, true, "run another process in a container"},
         {"features", verb_features, false, "print the OCI features this runtime implements"},
         {"kill", verb_kill, false, "send a signal to a container's process"},
         {"list", verb_list, false, "list the containers"},
+        {"pause", verb_pause, false, "freeze all processes of a container"},
         {"ps", verb_ps, false, "list a container's processes"},
+        {"resume", verb_resume, false, "thaw a paused container"},
         {"run", verb_run, true, "create and start a container, and wait for it"},
         {"spec", verb_spec, false, "write a config.json with secure defaults"},
         {"start", verb_start, false, "start a created container's program"},
         {"state", verb_state, false, "print a container's OCI state"},
+        {"update", verb_update, false, "change a container's cgroup limits"},
 };
 
 static void print_help(FILE *f) {

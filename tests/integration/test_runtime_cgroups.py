@@ -294,3 +294,179 @@ def test_systemd_cgroup_is_refused_clearly(cg, rt):
     assert "the systemd cgroup driver is not implemented yet" in err, err
     assert cg.exists() == []
     rt.assert_nothing_left()
+
+
+# -- pause, resume, update, events ---------------------------------------------------------------------
+
+
+def echo_container(rt, cg, cid, resources=None, pid_ns=True):
+    """A started container that answers each line on its stdin with "got LINE"."""
+    conf = config(rt, cg, cid, ["sh", "-c", "while read x; do echo got $x; done"], resources)
+    if not pid_ns:    # sh is no PID 1, which ignores SIGTERM
+        conf["linux"]["namespaces"] = [{"type": t} for t in ("mount", "ipc", "uts", "network")]
+    c = rt.create(cid, rt.bundle(conf))
+    c.start()
+    c.stdio.write("a\n")
+    c.stdio.wait_line("got a")
+    return c
+
+
+def test_pause_and_resume_are_seen_from_inside(cg, rt):
+    cid = "pause"
+    c = echo_container(rt, cg, cid)
+    r = rt.tether("pause", cid)
+    assert r.returncode == 0, r.stderr
+    assert c.status() == "paused"
+    assert read(os.path.join(group_dir(rt, cid, "freezer"), "freezer.state")).strip() == "FROZEN"
+    c.stdio.write("b\n")
+    deadline = time.monotonic() + 0.5      # bounds the check that nothing happens while frozen
+    while time.monotonic() < deadline:
+        c.stdio.pump(deadline - time.monotonic())
+    assert b"got b" not in c.stdio.out, c.stdio.dump()
+    assert failed(rt.tether("pause", cid)).startswith(f"tether: container '{cid}' is not running or created")
+    r = rt.tether("resume", cid)
+    assert r.returncode == 0, r.stderr
+    c.stdio.wait_line("got b")
+    assert c.status() == "running"
+    assert "is not paused (running)" in failed(rt.tether("resume", cid))
+    c.delete("--force")
+
+
+def test_kill_all_and_delete_a_paused_container(cg, rt):
+    cid = "pkill"
+    c = echo_container(rt, cg, cid, pid_ns=False)
+    assert rt.tether("pause", cid).returncode == 0
+    r = rt.tether("kill", "--all", cid, "TERM")    # queued while frozen
+    assert r.returncode == 0, r.stderr
+    assert not c.exited()
+    assert rt.tether("resume", cid).returncode == 0
+    c.wait_exit()
+    c.delete()
+
+
+def test_update_is_read_back_from_the_host(cg, rt):
+    cid = "upd"
+    c = rt.create(cid, rt.bundle(config(rt, cg, cid, ["sleep", "1000"], {"memory": {"limit": 64 << 20}})))
+    c.start()
+    r = rt.tether("update", "--memory", "128m", "--memory-reservation", "32M", "--pids-limit", "20",
+                  "--cpu-quota", "30000", "--cpu-period", "100000", "--cpu-share", "512", "--cpuset-cpus", "0",
+                  cid)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == b""
+    mem, cpu = group_dir(rt, cid, "memory"), group_dir(rt, cid, "cpu")
+    assert int(read(os.path.join(mem, "memory.limit_in_bytes"))) == 128 << 20
+    assert int(read(os.path.join(mem, "memory.soft_limit_in_bytes"))) == 32 << 20
+    assert read(os.path.join(group_dir(rt, cid, "pids"), "pids.max")).strip() == "20"
+    assert read(os.path.join(cpu, "cpu.cfs_quota_us")).strip() == "30000"
+    assert read(os.path.join(cpu, "cpu.shares")).strip() == "512"
+    assert read(os.path.join(group_dir(rt, cid, "cpuset"), "cpuset.cpus")).strip() == "0"
+    # -r -: a resources object on stdin; the flags would be ignored.
+    p = runtime_helpers.subprocess.run(rt.argv("update", "-r", "-", cid), capture_output=True, timeout=TIMEOUT,
+                                       input=json.dumps({"memory": {"limit": 96 << 20}, "pids": {"limit": 9}}).encode())
+    assert p.returncode == 0, p.stderr
+    assert int(read(os.path.join(mem, "memory.limit_in_bytes"))) == 96 << 20
+    assert read(os.path.join(group_dir(rt, cid, "pids"), "pids.max")).strip() == "9"
+    c.delete("--force")
+
+
+@pytest.mark.parametrize("args,code,message", [
+    (["--memory", "lots"], 2, "invalid value 'lots' for '--memory'"),
+    (["--pids-limit", "-5"], 2, "invalid value '-5' for '--pids-limit'"),
+    (["--cpu-share", "x1"], 2, "invalid value 'x1' for '--cpu-share'"),
+    (["--cpuset-cpus", "0-"], 1, "cpu.cpus"),
+    (["--memory", "1m"], 1, "is below the current usage"),
+], ids=["garbled-size", "negative", "garbled-number", "cpus", "below-usage"])
+def test_bad_update_is_refused_and_changes_nothing(cg, rt, args, code, message):
+    """A container holding 20 MB; every bad update leaves its limits as they were."""
+    cid = "badupd"
+    script = "a=$(head -c 20000000 /dev/zero | tr '\\0' a); echo ready; read x"
+    c = rt.create(cid, rt.bundle(config(rt, cg, cid, ["sh", "-c", script],
+                                        {"memory": {"limit": 256 << 20}, "pids": {"limit": 30}})))
+    c.start()
+    c.stdio.wait_line("ready")
+    mem = group_dir(rt, cid, "memory")
+    before = {f: read(os.path.join(mem, f)) for f in ("memory.limit_in_bytes", "memory.soft_limit_in_bytes")}
+    r = rt.tether("update", *args, cid)
+    assert r.returncode == code, r.stderr
+    assert message in r.stderr.decode(), r.stderr
+    assert {f: read(os.path.join(mem, f)) for f in before} == before
+    assert read(os.path.join(group_dir(rt, cid, "pids"), "pids.max")).strip() == "30"
+    c.delete("--force")
+
+
+def test_bad_update_file_names_the_field(cg, rt):
+    cid = "badfile"
+    c = rt.create(cid, rt.bundle(config(rt, cg, cid, ["sleep", "1000"], {"pids": {"limit": 30}})))
+    path = os.path.join(rt.work, "res.json")
+    with open(path, "w") as f:
+        json.dump({"pids": {"limit": "many"}}, f)
+    err = failed(rt.tether("update", "-r", path, cid))
+    assert "pids.limit: expected an integer" in err, err
+    assert read(os.path.join(group_dir(rt, cid, "pids"), "pids.max")).strip() == "30"
+    c.delete("--force")
+
+
+def test_events_stats_match_what_the_container_did(cg, rt):
+    cid = "stats"
+    script = "a=$(head -c 20000000 /dev/zero | tr '\\0' a); sleep 1000 & sleep 1001 & echo ready; read x"
+    c = rt.create(cid, rt.bundle(config(rt, cg, cid, ["sh", "-c", script],
+                                        {"memory": {"limit": 256 << 20}, "pids": {"limit": 30}})))
+    c.start()
+    c.stdio.wait_line("ready")
+    r = rt.tether("events", "--stats", cid)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.decode().splitlines()
+    assert len(lines) == 1, lines
+    e = json.loads(lines[0])
+    assert (e["type"], e["id"]) == ("stats", cid)
+    d = e["data"]
+    assert d["pids"] == {"current": 3, "limit": 30}, d["pids"]
+    assert d["memory"]["usage"]["limit"] == 256 << 20
+    assert d["memory"]["usage"]["usage"] >= 20000000, d["memory"]
+    assert d["memory"]["usage"]["max"] >= d["memory"]["usage"]["usage"]
+    assert d["cpu"]["usage"]["total"] > 0
+    c.delete("--force")
+
+
+def wait_fd_kind(pid, kinds, timeout=TIMEOUT):
+    """Waits until process pid has an fd of one of kinds open (events' OOM watch): the one poll of this file,
+    as runtime_helpers.wait_signalfd, bounded."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            links = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
+        except OSError:
+            links = []
+        if any(k in links for k in kinds):
+            return
+        select.select([], [], [], 0.005)
+    raise AssertionError(f"process {pid} never opened {kinds}")
+
+
+def test_events_reports_the_oom_kill(cg, rt):
+    cid = "oomev"
+    script = "read x; tail /dev/zero; echo status $?; read y"
+    c = rt.create(cid, rt.bundle(config(rt, cg, cid, ["sh", "-c", script],
+                                        {"memory": {"limit": 32 << 20, "swap": 32 << 20}})))
+    c.start()
+    p, ev = rt.spawn("events", "--interval", "60s", cid)
+    wait_fd_kind(p.pid, ("anon_inode:[eventfd]", "anon_inode:inotify"))
+    c.stdio.write("go\n")
+    c.stdio.wait_line("status 137")
+    assert p.poll() is None, ev.dump()
+    ev.wait_line(json.dumps({"type": "oom", "id": cid}, separators=(",", ":")))
+    c.delete("--force")
+    assert p.wait(TIMEOUT) == 0       # events ends with the container
+
+
+@pytest.mark.parametrize("verb", ["pause", "resume", "update", "events"])
+def test_new_verbs_have_help(rt, verb):
+    r = rt.tether(verb, "--help")
+    assert r.returncode == 0
+    assert r.stdout.decode().startswith(f"Usage: tether {verb} ")
+
+
+def test_events_bad_interval(rt):
+    r = rt.tether("events", "--interval", "0s", "x")
+    assert r.returncode == 2
+    assert b"invalid --interval '0s'" in r.stderr
