@@ -44,7 +44,15 @@ static int new_group(const OciConfig *c, const char *id, ContainerCgroup *cc, ch
                 return fail(buf, size, r, "no cgroup file system is mounted, so no cgroup can be made");
         if (r < 0)
                 return fail(buf, size, r, "failed to find the host's cgroup hierarchies");
-        r = cgroup_new(cc->host, c->cgroups_path, id, &cc->cg);
+        /* "PARENT/" (spec and run --cgroup-parent): the container's id below PARENT. */
+        if (c->cgroups_path && *c->cgroups_path && c->cgroups_path[strlen(c->cgroups_path) - 1] == '/') {
+                _cleanup_free_ char *p = NULL;
+
+                if (asprintf(&p, "%s%s", c->cgroups_path, id) < 0)
+                        return fail(buf, size, -ENOMEM, "out of memory");
+                r = cgroup_new(cc->host, p, id, &cc->cg);
+        } else
+                r = cgroup_new(cc->host, c->cgroups_path, id, &cc->cg);
         if (r == -EINVAL)
                 return fail(
                         buf,

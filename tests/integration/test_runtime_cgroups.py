@@ -470,3 +470,61 @@ def test_events_bad_interval(rt):
     r = rt.tether("events", "--interval", "0s", "x")
     assert r.returncode == 2
     assert b"invalid --interval '0s'" in r.stderr
+
+
+# -- the friendly flags and features ---------------------------------------------------------------------
+
+
+def test_run_friendly_flags_apply_the_limits(cg, rt):
+    """run --rootfs with --memory, --cpus, --pids-limit and --cgroup-parent: the group is PARENT/ID, its
+    limits read back from the host while the container runs."""
+    cid = "friendly"
+    p, stdio = rt.spawn("run", "--rootfs", rt.rootfs, "--memory", "48m", "--cpus", "0.5", "--pids-limit", "12",
+                        "--cgroup-parent", cg.name, cid, "--", *rt.sh("echo ready; read x"))
+    rt._track(cid)
+    stdio.wait_line("ready")
+    paths = state_json(rt, cid)["cgroupPaths"]
+    assert paths["pids"] == os.path.join(own_groups()["pids"], cg.name, cid), paths
+    assert int(read(os.path.join(group_dir(rt, cid, "memory"), "memory.limit_in_bytes"))) == 48 << 20
+    assert read(os.path.join(group_dir(rt, cid, "cpu"), "cpu.cfs_quota_us")).strip() == "50000"
+    assert read(os.path.join(group_dir(rt, cid, "cpu"), "cpu.cfs_period_us")).strip() == "100000"
+    assert read(os.path.join(group_dir(rt, cid, "pids"), "pids.max")).strip() == "12"
+    stdio.write("go\n")
+    assert p.wait(TIMEOUT) == 0
+    assert not [d for d in cg.dirs if os.path.exists(os.path.join(d, cid))]
+
+
+def test_spec_friendly_flags(rt):
+    bundle = os.path.join(rt.work, "specb")
+    os.mkdir(bundle)
+    r = rt.tether("spec", "--bundle", bundle, "--memory", "1g", "--cpus", "1.5", "--pids-limit", "7",
+                  "--cgroup-parent", "/machine/web")
+    assert r.returncode == 0, r.stderr
+    with open(os.path.join(bundle, "config.json")) as f:
+        linux = json.load(f)["linux"]
+    assert linux["resources"] == {"memory": {"limit": 1 << 30}, "cpu": {"quota": 150000, "period": 100000},
+                                  "pids": {"limit": 7}}
+    assert linux["cgroupsPath"] == "/machine/web/"
+
+
+@pytest.mark.parametrize("flag,value", [("--memory", "lots"), ("--memory", "-1"), ("--cpus", "0"),
+                                        ("--cpus", "1.5x"), ("--pids-limit", "-3"), ("--cgroup-parent", "")])
+def test_bad_friendly_flags(rt, flag, value):
+    r = rt.run(flag, value, cmd=["true"], cid="badflag")
+    assert r.returncode == 2, r.stderr
+    assert f"invalid value '{value}' for '{flag}'".encode() in r.stderr, r.stderr
+    rt.assert_nothing_left()
+
+
+def test_features_lists_the_hosts_cgroups(rt):
+    r = rt.tether("features")
+    assert r.returncode == 0, r.stderr
+    f = json.loads(r.stdout)
+    assert f["linux"]["cgroup"]["v1"] and f["linux"]["cgroup"]["v2"]
+    assert not f["linux"]["cgroup"]["systemd"]
+    mounts = cgroup_mounts()
+    a = f["annotations"]
+    assert a["io.tether.cgroup.mode"] == ("hybrid" if "unified" in mounts and "memory" in mounts else
+                                          "unified" if "unified" in mounts else "legacy")
+    if a["io.tether.cgroup.mode"] != "unified":
+        assert set(a["io.tether.cgroup.controllers"].split(",")) == set(mounts) - {"unified"}
