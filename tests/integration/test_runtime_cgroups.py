@@ -528,3 +528,17 @@ def test_features_lists_the_hosts_cgroups(rt):
                                           "unified" if "unified" in mounts else "legacy")
     if a["io.tether.cgroup.mode"] != "unified":
         assert set(a["io.tether.cgroup.controllers"].split(",")) == set(mounts) - {"unified"}
+
+
+def test_a_limit_the_host_cannot_honour_names_controller_and_hierarchy(cg, rt):
+    """hugetlb has no v1 hierarchy on this hybrid host (only the cgroup2 mount, which carries no limits in
+    the v1 driver): the limit is refused, naming both, and nothing is made."""
+    mounts = cgroup_mounts()
+    if "hugetlb" in mounts or "memory" not in mounts:
+        pytest.skip("needs a host with v1 hierarchies but none of hugetlb")
+    conf = config(rt, cg, "huge", ["true"], {"hugepageLimits": [{"pageSize": "2MB", "limit": 4 << 20}]})
+    err = failed(rt.run_bundle(conf, cid="huge"))
+    assert "hugetlb controller: no cgroup v1 hierarchy of it is mounted" in err, err
+    assert "cgroups" in err and ("hybrid" in err or "legacy" in err), err
+    assert cg.exists() == []
+    rt.assert_nothing_left()
