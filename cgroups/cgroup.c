@@ -1,6 +1,7 @@
 /* The library's front: a Cgroup's paths from the host and linux.cgroupsPath, the choice of backend, and
  * the public calls, each a thin dispatch through the ops table that fills reterr_what. */
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "cgroup-internal.h"
@@ -55,6 +56,42 @@ int cgroup_new(const CgroupHost *host, const char *path_spec, const char *name, 
         return 0;
 }
 
+int cgroup_new_at(const CgroupHost *host,
+                  const char *const groups[_CGROUP_CONTROLLER_MAX],
+                  const char *unified_group,
+                  Cgroup **ret) {
+        _cleanup_(cgroup_freep) Cgroup *cg = NULL;
+        int r;
+
+        cg = calloc(1, sizeof(Cgroup));
+        if (!cg)
+                return -ENOMEM;
+        cg->host = host;
+        cg->unified.fd = -EBADF;
+        for (CgroupController c = 0; c < _CGROUP_CONTROLLER_MAX; c++)
+                cg->v1[c].fd = -EBADF;
+        cg->ops = host->mode == CGROUP_MODE_UNIFIED ? &cgroup_v2_ops : &cgroup_v1_ops;
+        /* An absolute path resolves to itself, checked as at create: no "..", never the caller's own group
+         * nor one of its ancestors. */
+        if (host->unified.mount) {
+                if (!unified_group || unified_group[0] != '/')
+                        return -EINVAL;
+                r = dir_init(&cg->unified, &host->unified, unified_group, NULL);
+                if (r < 0)
+                        return r;
+        }
+        for (CgroupController c = 0; c < _CGROUP_CONTROLLER_MAX; c++)
+                if (host->v1[c].mount) {
+                        if (!groups[c] || groups[c][0] != '/')
+                                return -EINVAL;
+                        r = dir_init(&cg->v1[c], &host->v1[c], groups[c], NULL);
+                        if (r < 0)
+                                return r;
+                }
+        *ret = TAKE_PTR(cg);
+        return 0;
+}
+
 Cgroup *cgroup_free(Cgroup *cg) {
         if (!cg)
                 return NULL;
@@ -76,6 +113,12 @@ const char *cgroup_get_path(const Cgroup *cg) {
 
 const char *cgroup_get_driver(const Cgroup *cg) {
         return cg->ops->name;
+}
+
+const char *cgroup_get_group(const Cgroup *cg, CgroupController c) {
+        if (c == _CGROUP_CONTROLLER_INVALID)
+                return cg->unified.rel;
+        return c >= 0 && c < _CGROUP_CONTROLLER_MAX ? cg->v1[c].rel : NULL;
 }
 
 static int done(Cgroup *cg, int r, const char **reterr_what) {
@@ -150,6 +193,50 @@ int cgroup_get_stats(Cgroup *cg, CgroupStats *ret, const char **reterr_what) {
         if (r < 0)
                 return done(cg, r, reterr_what);
         *ret = st;
+        return 0;
+}
+
+static int parse_pids(const char *text, pid_t **ret, size_t *ret_n) {
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 0, allocated = 0;
+
+        for (const char *p = text; *p;) {
+                char *end;
+                long v = strtol(p, &end, 10);
+
+                if (end == p || v <= 0 || (*end != '\n' && *end != '\0'))
+                        return -EBADMSG;
+                if (n == allocated) {
+                        pid_t *grown =
+                                realloc(pids, (allocated = allocated ? allocated * 2 : 16) * sizeof(pid_t));
+
+                        if (!grown)
+                                return -ENOMEM;
+                        pids = grown;
+                }
+                pids[n++] = (pid_t) v;
+                p = *end ? end + 1 : end;
+        }
+        *ret = TAKE_PTR(pids);
+        *ret_n = n;
+        return 0;
+}
+
+int cgroup_get_pids(Cgroup *cg, pid_t **ret, size_t *ret_n, const char **reterr_what) {
+        const CgroupDir *dir = cg->unified.fd >= 0 ? &cg->unified : NULL;
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        for (CgroupController c = 0; !dir && c < _CGROUP_CONTROLLER_MAX; c++)
+                if (cg->v1[c].fd >= 0)
+                        dir = &cg->v1[c];
+        if (!dir)
+                return done(cg, cg_fail(cg, -EBADF, "no group open to list the processes of"), reterr_what);
+        r = cg_read_at(dir->fd, "cgroup.procs", &text);
+        if (r >= 0)
+                r = parse_pids(text, ret, ret_n);
+        if (r < 0)
+                return done(cg, cg_fail(cg, r, "cgroup.procs in %s", dir->path), reterr_what);
         return 0;
 }
 

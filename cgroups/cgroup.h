@@ -273,10 +273,20 @@ typedef struct Cgroup Cgroup;
  * nothing. */
 int cgroup_new(const CgroupHost *host, const char *path_spec, const char *name, Cgroup **ret);
 Cgroup *cgroup_free(Cgroup *cg);
+/* The same group found again from where cgroup_get_group() said it was: groups[c] for each v1 hierarchy
+ * of host (NULL where the group has none), unified_group in the cgroup2 mount (NULL if none). Each is
+ * absolute, as /proc/PID/cgroup shows it. Touches nothing; cgroup_open() next. */
+int cgroup_new_at(const CgroupHost *host,
+                  const char *const groups[_CGROUP_CONTROLLER_MAX],
+                  const char *unified_group,
+                  Cgroup **ret);
 
 /* The group's path in the hierarchy the driver tracks it by (the unified one where there is one). */
 const char *cgroup_get_path(const Cgroup *cg);
 const char *cgroup_get_driver(const Cgroup *cg);
+/* The group in the hierarchy of v1 controller c, or, for _CGROUP_CONTROLLER_INVALID, in the cgroup2
+ * mount, as /proc/PID/cgroup shows it ("/own/tether/web"); NULL if the host has no such hierarchy. */
+const char *cgroup_get_group(const Cgroup *cg, CgroupController c);
 
 /* Creates the group (it must not exist: -EEXIST) and applies res; on failure removes what it created. */
 int cgroup_create(Cgroup *cg, const CgroupResources *res, const char **reterr_what);
@@ -289,6 +299,9 @@ int cgroup_freeze(Cgroup *cg, bool frozen, const char **reterr_what);
 /* SIGKILLs everything in the group until it is empty, racing forks. */
 int cgroup_kill_all(Cgroup *cg, const char **reterr_what);
 int cgroup_get_stats(Cgroup *cg, CgroupStats *ret, const char **reterr_what);
+/* The pids in the group (its cgroup.procs: in the cgroup2 mount where there is one, else in a v1
+ * hierarchy), a new array of *ret_n. */
+int cgroup_get_pids(Cgroup *cg, pid_t **ret, size_t *ret_n, const char **reterr_what);
 /* An fd that polls readable (POLLIN) for the shim's event loop when the group's OOM state changes (v1:
  * an OOM in the group; v2: any change of memory.events, so compare cgroup_oom_kill_count() with the last
  * count); cgroup_oom_watch_drain() re-arms it. */

@@ -35,11 +35,13 @@
         "       tether run --rootfs DIR [--rm] [--readonly] [--hostname NAME] [--env K=V]... [--user UID[:GID]]\n" \
         "                  [--cwd DIR] [--mount SRC:DST[:ro]]... [--tmpfs DST]... [--net none|host|PATH]\n"        \
         "                  [--cap-add CAP]... [--cap-drop CAP]... [--seccomp default|unconfined|FILE]\n"           \
+        "                  [--memory SIZE] [--cpus N.N] [--pids-limit N] [--cgroup-parent PATH]\n"                 \
         "                  [--init] [--detach] [ID] [--] COMMAND [ARGS...]"
 #define SPEC_USAGE                                                                                                      \
         "[--bundle DIR] [--rootless] [--rootfs DIR] [--readonly] [--hostname NAME] [--env K=V]... [--user UID[:GID]]\n" \
         "                   [--cwd DIR] [--mount SRC:DST[:ro]]... [--tmpfs DST]... [--net none|host|PATH]\n"            \
         "                   [--cap-add CAP]... [--cap-drop CAP]... [--seccomp default|unconfined|FILE]\n"               \
+        "                   [--memory SIZE] [--cpus N.N] [--pids-limit N] [--cgroup-parent PATH]\n"                     \
         "                   [--init] [COMMAND [ARGS...]]"
 #define LIST_MAX 64
 
@@ -91,6 +93,10 @@ enum {
         OPT_INIT,
         OPT_RM,
         OPT_ROOTLESS,
+        OPT_MEMORY,
+        OPT_CPUS,
+        OPT_PIDS_LIMIT,
+        OPT_CGROUP_PARENT,
 };
 
 static int list_add(ArgList *l, char *item) {
@@ -149,6 +155,54 @@ static int parse_user(const char *s, SpecOptions *o) {
         return 0;
 }
 
+/* docker/go-units RAMInBytes, as docker's --memory: a number with an optional b, k, m, g (binary). */
+static int parse_memory(const char *s, int64_t *ret) {
+        static const char units[] = "bkmgt";
+        const char *u;
+        char *end;
+        double v;
+
+        errno = 0;
+        v = strtod(s, &end);
+        if (errno || end == s || !(v > 0) || *s == '+' || *s == ' ')
+                return -EINVAL;
+        if (*end) {
+                u = strchr(units, *end | 0x20);
+                if (!u || (end[1] && !(u != units && (end[1] | 0x20) == 'b' && !end[2])))
+                        return -EINVAL;
+                v *= (double) (UINT64_C(1) << ((u - units) * 10));
+        }
+        if (v >= 9.2e18)
+                return -ERANGE;
+        *ret = (int64_t) v;
+        return 0;
+}
+
+/* The flags of the container's cgroup (docker's names). */
+static int parse_cgroup_option(int c, SpecOptions *o) {
+        char *end;
+
+        switch (c) {
+        case OPT_MEMORY:
+                o->has_memory = true;
+                return parse_memory(optarg, &o->memory);
+        case OPT_CPUS:
+                errno = 0;
+                o->cpus = strtod(optarg, &end);
+                /* at least one 1000 µs quota (the kernel's minimum) of a 100000 µs period */
+                return errno || end == optarg || *end || !(o->cpus >= 0.01) || o->cpus > 1e6 ? -EINVAL : 0;
+        case OPT_PIDS_LIMIT:
+                errno = 0;
+                o->pids_limit = strtoll(optarg, &end, 10);
+                o->has_pids_limit = o->pids_limit != 0; /* docker's: 0 and -1 are unlimited */
+                return errno || end == optarg || *end || o->pids_limit < -1 ? -EINVAL : 0;
+        case OPT_CGROUP_PARENT:
+                o->cgroup_parent = optarg;
+                return *optarg ? 0 : -EINVAL;
+        }
+        return -EINVAL;
+}
+
 static int parse_friendly_option(int c, CreateArgs *a) {
         SpecOptions *o = &a->spec;
 
@@ -203,7 +257,7 @@ static int parse_friendly_option(int c, CreateArgs *a) {
         case OPT_RM: /* the default: run removes the container when it exits, unless --keep */
                 return 0;
         }
-        return -EINVAL;
+        return parse_cgroup_option(c, o);
 }
 
 static int finish_friendly_lists(CreateArgs *a);
@@ -275,6 +329,10 @@ static int parse_create_args(
                 {"init", no_argument, NULL, OPT_INIT},
                 {"rm", no_argument, NULL, OPT_RM},
                 {"rootless", no_argument, NULL, OPT_ROOTLESS},
+                {"memory", required_argument, NULL, OPT_MEMORY},
+                {"cpus", required_argument, NULL, OPT_CPUS},
+                {"pids-limit", required_argument, NULL, OPT_PIDS_LIMIT},
+                {"cgroup-parent", required_argument, NULL, OPT_CGROUP_PARENT},
                 {"help", no_argument, NULL, 'h'},
                 {}};
         bool is_run = strcmp(verb, "run") == 0, is_spec = strcmp(verb, "spec") == 0;
@@ -473,6 +531,12 @@ static int create_from_args(const GlobalOptions *g,
                                "invalid container id '%s': expected 1 to 128 of [A-Za-z0-9_.-], starting with a letter or digit",
                                a->id),
                        -EINVAL;
+        /* Refused rather than ignored: the container would end up in no unit at all. */
+        if (g->systemd_cgroup)
+                return log_error("container '%s': the systemd cgroup driver is not implemented yet; use "
+                                 "--cgroup-manager cgroupfs (the default)",
+                                 a->id),
+                       -EOPNOTSUPP;
         listen_fds = listen_fds_for_us();
         r = cli_check_preserve_fds(g, listen_fds + a->preserve_fds);
         if (r < 0)
@@ -522,6 +586,7 @@ static int create_from_args(const GlobalOptions *g,
                 .child_sigmask = child_sigmask,
                 .config_json = text,
                 .config_json_len = strlen(text),
+                .no_cgroup = g->no_cgroup,
         };
         r = container_create(root_fd, &o, config, ret_pid, &error);
         if (r < 0)
@@ -603,6 +668,8 @@ static void remove_state(int root_fd, const char *id) {
 
         if (state_dir_open(root_fd, id, &dir_fd) < 0)
                 return;
+        if (container_remove_cgroup(dir_fd, &error) < 0)
+                log_warning("container '%s': %s, ignoring", id, error.text);
         if (container_run_poststop(dir_fd, &error) < 0)
                 log_warning("container '%s': %s, ignoring", id, error.text);
         (void) state_dir_remove(root_fd, id, dir_fd);

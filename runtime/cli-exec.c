@@ -20,6 +20,7 @@
 #include "cli.h"
 #include "console.h"
 #include "container.h"
+#include "container-cgroup.h"
 #include "fd-util.h"
 #include "log.h"
 #include "macro.h"
@@ -361,9 +362,31 @@ exec_child(const OciConfig *c, bool user_ns, unsigned preserve_fds, int console_
  * (Linux 5.8), and clones the process as our child (CLONE_PARENT): the runtime itself stays where it is,
  * since joining a PID namespace only moves one's children anyway, and LeakSanitizer's tracer thread
  * would be lost in it. */
-static int
-spawn_in_container(const ExecArgs *a, const OciConfig *c, int pidfd, pid_t init_pid, int console_fd) {
-        _cleanup_close_ int error_read = -EBADF, error_write = -EBADF, pid_read = -EBADF, pid_write = -EBADF;
+/* Puts the helper into the container's cgroup while it waits on go (the process it clones inherits the
+ * group, as runc's setns process joins it before runc init goes on: opencontainers/runc:libcontainer/
+ * process_linux.go setnsProcess.start), then lets it go. */
+static int join_cgroup(char **cgroup_paths, pid_t helper, int go) {
+        _cleanup_(container_cgroup_done) ContainerCgroup cgroup = {};
+        const char *what = NULL;
+        char error[1024];
+        int r;
+
+        if (cgroup_paths) {
+                r = container_cgroup_open(cgroup_paths, &cgroup, error, sizeof(error));
+                if (r < 0)
+                        return log_error_errno(r, "exec failed: container's cgroup: %s", error);
+                r = cgroup_attach(cgroup.cg, helper, &what);
+                if (r < 0)
+                        return log_error_errno(r, "exec failed: joining the container's cgroup: %s", what);
+        }
+        return write(go, "g", 1) == 1 ? 0 : log_error_errno(errno, "exec failed");
+}
+
+static int spawn_in_container(
+        const ExecArgs *a, const OciConfig *c, int pidfd, const ContainerState *s, int console_fd) {
+        _cleanup_close_ int error_read = -EBADF, error_write = -EBADF, pid_read = -EBADF, pid_write = -EBADF,
+                            go_read = -EBADF, go_write = -EBADF;
+        pid_t init_pid = s->init.pid;
         int flags = foreign_namespaces(init_pid), fds[2];
         pid_t helper, pid = -1;
         char msg[1024];
@@ -377,12 +400,17 @@ spawn_in_container(const ExecArgs *a, const OciConfig *c, int pidfd, pid_t init_
                 return log_error_errno(errno, "exec failed");
         pid_read = fds[0];
         pid_write = fds[1];
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return log_error_errno(errno, "exec failed");
+        go_read = fds[0];
+        go_write = fds[1];
 
         helper = fork();
         if (helper < 0)
                 return log_error_errno(errno, "exec failed");
         if (helper == 0) {
-                const int keep[] = {error_write, pid_write, console_fd, pidfd};
+                const int keep[] = {error_write, pid_write, console_fd, pidfd, go_read};
+                char go;
                 int r;
 
                 /* Before the container's namespaces: no fd of the host's goes along, and no process of
@@ -393,6 +421,10 @@ spawn_in_container(const ExecArgs *a, const OciConfig *c, int pidfd, pid_t init_
                         exec_child_fail(error_write, r, "failed to close the runtime's file descriptors");
                 if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
                         exec_child_fail(error_write, errno, "failed to make the process non-dumpable");
+                /* In the container's cgroup before anything of the container's. */
+                if (RETRY_ON_EINTR(read(go_read, &go, 1)) != 1)
+                        _exit(EXEC_FAILED); /* the runtime failed, and says why */
+                go_read = safe_close(go_read);
                 r = process_set_oom_score_adj(c->process, getpid());
                 if (r < 0)
                         exec_child_fail(error_write, r, "failed to set process.oomScoreAdj");
@@ -412,6 +444,13 @@ spawn_in_container(const ExecArgs *a, const OciConfig *c, int pidfd, pid_t init_
         }
         error_write = safe_close(error_write);
         pid_write = safe_close(pid_write);
+        go_read = safe_close(go_read);
+        if (join_cgroup(s->cgroup_paths, helper, go_write) < 0) {
+                go_write = safe_close(go_write); /* the helper exits */
+                (void) RETRY_ON_EINTR(waitpid(helper, NULL, 0));
+                return -EIO;
+        }
+        go_write = safe_close(go_write);
         (void) RETRY_ON_EINTR(waitpid(helper, NULL, 0));
         if (RETRY_ON_EINTR(read(pid_read, &pid, sizeof(pid))) != (ssize_t) sizeof(pid))
                 pid = -1;
@@ -475,7 +514,7 @@ int verb_exec(const GlobalOptions *g, int argc, char **argv) {
                         goto finish;
                 }
         }
-        pid = spawn_in_container(&a, c, pidfd, s->init.pid, console_fd);
+        pid = spawn_in_container(&a, c, pidfd, s, console_fd);
         if (pid < 0)
                 goto finish;
         if (pid_file_fd >= 0)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "capability-names.h"
+#include "cgroup.h"
 #include "cli.h"
 #include "log.h"
 #include "macro.h"
@@ -59,17 +60,49 @@ static const char *arch_name(int i) {
         return oci_seccomp_arch_to_string((OciSeccompArch) i);
 }
 
+/* What this host's cgroups offer, as annotations (features.md lets a runtime add its own): the layout
+ * and the controllers a container's limits can use here, v1 hierarchies and cgroup2 ones. */
+static json_t *cgroup_annotations(CgroupHost *h) {
+        char controllers[256] = "";
+        size_t n = 0;
+
+        for (CgroupController c = 0; h && c < _CGROUP_CONTROLLER_MAX; c++) {
+                bool usable = h->mode == CGROUP_MODE_UNIFIED
+                                      ? cgroup_controller_to_v2_string(c) &&
+                                                (h->unified_available & CGROUP_MASK(c))
+                                      : cgroup_host_has_v1(h, c);
+
+                if (usable && n < sizeof(controllers))
+                        n += (size_t) snprintf(controllers + n,
+                                               sizeof(controllers) - n,
+                                               "%s%s",
+                                               n ? "," : "",
+                                               cgroup_controller_to_string(c));
+        }
+        return json_pack("{s:s, s:s, s:s}",
+                         "io.tether.cgroup.mode",
+                         h ? cgroup_mode_to_string(h->mode) : "none",
+                         "io.tether.cgroup.controllers",
+                         controllers,
+                         "io.tether.cgroup.driver",
+                         !h                               ? "none"
+                         : h->mode == CGROUP_MODE_UNIFIED ? "cgroupfs-v2"
+                                                          : "cgroupfs-v1");
+}
+
 int verb_features(const GlobalOptions *g, int argc, char **argv) {
         _cleanup_free_ char *text = NULL;
+        CgroupHost *host = NULL;
         json_t *j;
 
         if (argc == 2 && cli_is_help(argv[1]))
                 return cli_help("features", "");
         if (argc != 1)
                 return cli_usage_error("features", "", "takes no arguments");
+        (void) cgroup_host_detect(&host);
         j = json_pack(
                 "{s:s, s:s, s:o, s:o, s:{s:o, s:o, s:{s:b, s:b, s:b, s:b}, s:{s:b, s:o, s:o, s:o, s:[s, s, s], s:[s, s, s]}, "
-                "s:{s:b}, s:{s:b}, s:{s:{s:b}}}}",
+                "s:{s:b}, s:{s:b}, s:{s:{s:b}}}, s:o}",
                 "ociVersionMin",
                 "1.0.0",
                 "ociVersionMax",
@@ -85,9 +118,9 @@ int verb_features(const GlobalOptions *g, int argc, char **argv) {
                 capability_names(),
                 "cgroup",
                 "v1",
-                false,
+                true,
                 "v2",
-                false,
+                true,
                 "systemd",
                 false,
                 "systemdUser",
@@ -118,7 +151,10 @@ int verb_features(const GlobalOptions *g, int argc, char **argv) {
                 "mountExtensions",
                 "idmap",
                 "enabled",
-                true);
+                true,
+                "annotations",
+                cgroup_annotations(host));
+        cgroup_host_free(host);
         text = j ? json_dumps(j, JSON_INDENT(4)) : NULL;
         json_decref(j);
         if (!text)

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "container.h"
+#include "container-cgroup.h"
 #include "container-pids.h"
 #include "id.h"
 #include "log.h"
@@ -19,6 +20,25 @@
 
 #define KILL_USAGE "[--all] ID [SIGNAL]"
 #define DELETE_USAGE "[--force] ID"
+
+/* Every process of the container's cgroup, exec'd ones and those that left its PID namespace's tree
+ * included. */
+static int kill_all_in_cgroup(const ContainerState *s, int sig) {
+        _cleanup_(container_cgroup_done) ContainerCgroup cgroup = {};
+        char error[1024];
+        int r;
+
+        r = container_cgroup_open(s->cgroup_paths, &cgroup, error, sizeof(error));
+        if (r >= 0)
+                r = container_cgroup_signal_all(&cgroup, sig, s->paused, error, sizeof(error));
+        if (r < 0)
+                return log_error_errno(r,
+                                       "container '%s': failed to send SIG%s: %s",
+                                       s->id,
+                                       signal_to_string(sig) ?: "?",
+                                       error);
+        return 0;
+}
 
 int verb_kill(const GlobalOptions *g, int argc, char **argv) {
         static const struct option options[] = {
@@ -55,10 +75,12 @@ int verb_kill(const GlobalOptions *g, int argc, char **argv) {
                 return log_error_errno(r, "container '%s': failed to read its state", id), 1;
 
         status = container_state_status(s);
-        if (status != CONTAINER_CREATED && status != CONTAINER_RUNNING)
+        if (status != CONTAINER_CREATED && status != CONTAINER_RUNNING && status != CONTAINER_PAUSED)
                 return log_error(
                                "container '%s' is not running (%s)", id, container_status_to_string(status)),
                        1;
+        if (all && s->cgroup_paths)
+                return kill_all_in_cgroup(s, sig) < 0 ? 1 : 0;
         r = all ? container_signal_all(&s->init, sig) : pidref_kill(&s->init, sig);
         if (r < 0)
                 return log_error_errno(
@@ -126,6 +148,10 @@ int verb_delete(const GlobalOptions *g, int argc, char **argv) {
                 /* The spec: poststop hooks run on delete; a failure is a warning. */
                 if (status == CONTAINER_RUNNING || status == CONTAINER_CREATED)
                         (void) pidref_wait_exit(&s->init, 5000);
+                /* runc's destroy: what is left in the cgroup is killed and the group removed, then the
+                 * poststop hooks run (opencontainers/runc:libcontainer/state_linux.go destroy). */
+                if (container_remove_cgroup(dir_fd, &error) < 0)
+                        return log_error_errno(-EBUSY, "container '%s': %s", id, error.text), 1;
                 if (container_run_poststop(dir_fd, &error) < 0)
                         log_warning("container '%s': %s, ignoring", id, error.text);
         }

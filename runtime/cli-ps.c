@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "container-cgroup.h"
 #include "container-pids.h"
 #include "log.h"
 #include "macro.h"
@@ -83,6 +84,30 @@ static int run_ps(char **ps_args, const pid_t *pids, size_t n) {
         return column < 0 ? -ENOENT : 0;
 }
 
+/* From the container's cgroup where it has one, as runc's ps (opencontainers/runc:ps.go reads the
+ * cgroup's processes); else from /proc (container-pids.h). -ESRCH if it is not running. */
+static int list_pids(const ContainerState *s, pid_t **ret, size_t *ret_n) {
+        _cleanup_(container_cgroup_done) ContainerCgroup cgroup = {};
+        ContainerStatus status = container_state_status(s);
+        char error[1024];
+        int r;
+
+        if (!s->cgroup_paths) {
+                r = container_pids(&s->init, ret, ret_n);
+                if (r < 0 && r != -ESRCH)
+                        return log_error_errno(r, "container '%s': failed to list its processes", s->id);
+                return r;
+        }
+        if (status == CONTAINER_STOPPED || status == CONTAINER_CREATING)
+                return -ESRCH;
+        r = container_cgroup_open(s->cgroup_paths, &cgroup, error, sizeof(error));
+        if (r >= 0)
+                r = container_cgroup_pids(&cgroup, ret, ret_n, error, sizeof(error));
+        if (r < 0)
+                return log_error_errno(r, "container '%s': %s", s->id, error);
+        return 0;
+}
+
 int verb_ps(const GlobalOptions *g, int argc, char **argv) {
         static const struct option options[] = {
                 {"format", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {}};
@@ -109,11 +134,11 @@ int verb_ps(const GlobalOptions *g, int argc, char **argv) {
         r = state_read(dir_fd, &s);
         if (r < 0)
                 return log_error_errno(r, "container '%s': failed to read its state", argv[optind]), 1;
-        r = container_pids(&s->init, &pids, &n);
+        r = list_pids(s, &pids, &n);
         if (r == -ESRCH)
                 return log_error("container '%s' is not running", argv[optind]), 1;
         if (r < 0)
-                return log_error_errno(r, "container '%s': failed to list its processes", argv[optind]), 1;
+                return 1; /* logged */
 
         if (json) {
                 printf("[");

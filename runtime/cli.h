@@ -9,7 +9,8 @@ typedef struct GlobalOptions {
         const char *log; /* --log FILE */
         bool log_json; /* --log-format json */
         bool debug; /* --debug */
-        bool systemd_cgroup; /* --systemd-cgroup */
+        bool systemd_cgroup; /* --systemd-cgroup, or --cgroup-manager systemd */
+        bool no_cgroup; /* --cgroup-manager disabled (crun's) */
         const char *self_exe; /* the path we were started from, before exe_seal() re-executed us */
         int inherited_fds_end; /* fds 3..this-1 were open when we started: all --preserve-fds may pass */
 } GlobalOptions;
@@ -33,6 +34,10 @@ int verb_exec(const GlobalOptions *g, int argc, char **argv);
 int verb_features(const GlobalOptions *g, int argc, char **argv);
 int verb_kill(const GlobalOptions *g, int argc, char **argv);
 int verb_delete(const GlobalOptions *g, int argc, char **argv);
+int verb_pause(const GlobalOptions *g, int argc, char **argv);
+int verb_resume(const GlobalOptions *g, int argc, char **argv);
+int verb_update(const GlobalOptions *g, int argc, char **argv);
+int verb_events(const GlobalOptions *g, int argc, char **argv);
 
 /* Opens the state root and validates id; logs and returns -errno on failure. */
 int cli_open_container(const GlobalOptions *g, const char *id, int *ret_root_fd, int *ret_dir_fd);

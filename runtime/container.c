@@ -23,6 +23,7 @@
 
 #include "console.h"
 #include "container.h"
+#include "container-cgroup.h"
 #include "exec-fifo.h"
 #include "fd-util.h"
 #include "hooks.h"
@@ -170,6 +171,8 @@ typedef struct ChildArgs {
         int fifo_fd; /* the exec fifo's read end */
         int *sources; /* where the mount sources the runtime opened are received (mount-source.h) */
         size_t n_sources;
+        bool wait_release; /* wait for the runtime's go (release_first_process()) before anything else */
+        bool new_cgroup_ns; /* unshare the cgroup namespace once in the container's cgroup */
 } ChildArgs;
 
 _noreturn_ static void
@@ -240,16 +243,21 @@ static void child_isolate(const ChildArgs *a, bool new_user_ns) {
                 child_fail(a->sync_fd, r, "failed to close the runtime's file descriptors");
         if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
                 child_fail(a->sync_fd, errno, "failed to make the container's process non-dumpable");
-        if (new_user_ns || a->n_sources > 0) {
-                /* Wait until the runtime has written our uid_map and gid_map and sent the mount sources
-                 * it opened for us; the end of them is our go. Without mappings we stay the overflow uid
-                 * and gid: no other can be had there (process.h). */
+        if (a->wait_release) {
+                /* Wait until the runtime has put us into the container's cgroup, written our uid_map and
+                 * gid_map and sent the mount sources it opened for us; the end of them is our go. Without
+                 * mappings we stay the overflow uid and gid: no other can be had there (process.h). */
                 if (mount_sources_receive(a->sync_fd, a->sources, a->n_sources) < 0)
                         _exit(1); /* the runtime failed, and says why */
                 if (new_user_ns && ((c->n_gid_mappings > 0 && setresgid(0, 0, 0) < 0) ||
                                     (c->n_uid_mappings > 0 && setresuid(0, 0, 0) < 0)))
                         child_fail(a->sync_fd, errno, "failed to become root in the user namespace");
         }
+        /* Only now, in the container's cgroup: the namespace's root is the group we are in
+         * (opencontainers/runc:libcontainer/nsenter/nsexec.c unshares it after the parent's cgroup
+         * setup, as crun does). */
+        if (a->new_cgroup_ns && unshare(CLONE_NEWCGROUP) < 0)
+                child_fail(a->sync_fd, errno, "failed to create a cgroup namespace");
 }
 
 /* The namespaces joined by path, a mount namespace of our own, lo, the names. */
@@ -644,16 +652,22 @@ release_first_process(int sync_fd, pid_t pid, const OciConfig *c, bool new_user_
         return 0;
 }
 
-/* Starts the first process (s->init.pid is set as soon as it exists) and waits for its "ready". Returns
- * the sync socket, kept for the startContainer hooks' state, or -errno with reterr. */
+/* Starts the first process (s->init.pid is set as soon as it exists), puts it into its cgroup with the
+ * limits applied while it waits for us, before it does anything of the container's (containers/crun:
+ * src/libcrun/container.c libcrun_container_run_internal enters the cgroup right after the clone, and
+ * opencontainers/runc:libcontainer/process_linux.go applies it before it lets runc init go on), and
+ * waits for its "ready". Returns the sync socket, kept for the startContainer hooks' state, or -errno
+ * with reterr. */
 static int spawn_first_process(const ContainerOptions *o,
                                const OciConfig *c,
                                int fifo_fd,
                                ContainerState *s,
+                               ContainerCgroup *cgroup,
                                ContainerError *reterr) {
         _cleanup_close_ int parent_fd = -EBADF, child_fd = -EBADF;
         unsigned long flags = new_namespace_flags(c);
         size_t n_sources = mount_sources_count(c);
+        bool use_cgroup = container_cgroup_wanted(c, o->no_cgroup);
         _cleanup_free_ int *sources = NULL;
         int fds[2], r;
         pid_t pid;
@@ -678,7 +692,10 @@ static int spawn_first_process(const ContainerOptions *o,
                 .fifo_fd = fifo_fd,
                 .sources = sources,
                 .n_sources = n_sources,
+                .new_cgroup_ns = flags & CLONE_NEWCGROUP,
         };
+        flags &= ~(unsigned long) CLONE_NEWCGROUP;
+        a.wait_release = (flags & CLONE_NEWUSER) || n_sources > 0 || use_cgroup || a.new_cgroup_ns;
         pid = clone_first_process(&a, flags, reterr);
         if (pid < 0)
                 return pid;
@@ -687,8 +704,12 @@ static int spawn_first_process(const ContainerOptions *o,
         r = process_set_oom_score_adj(c->process, pid);
         if (r < 0)
                 return set_error(reterr, r, "failed to set process.oomScoreAdj");
-
-        if ((flags & CLONE_NEWUSER) || a.n_sources > 0) {
+        if (use_cgroup) {
+                r = container_cgroup_create(c, o->id, pid, cgroup, reterr->text, sizeof(reterr->text));
+                if (r < 0)
+                        return r;
+        }
+        if (a.wait_release) {
                 r = release_first_process(parent_fd, pid, c, flags & CLONE_NEWUSER, reterr);
                 if (r < 0)
                         return r;
@@ -752,6 +773,7 @@ static int check_unmapped_user(const OciConfig *c, ContainerError *reterr) {
 int container_create(
         int root_fd, const ContainerOptions *o, const OciConfig *c, pid_t *ret_pid, ContainerError *reterr) {
         _cleanup_(container_state_freep) ContainerState *s = NULL;
+        _cleanup_(container_cgroup_done) ContainerCgroup cgroup = {};
         _cleanup_close_ int dir_fd = -EBADF, fifo_fd = -EBADF, sync_fd = -EBADF;
         int r;
 
@@ -779,11 +801,13 @@ int container_create(
                 set_error(reterr, r, "failed to create '%s'", EXEC_FIFO);
                 goto fail;
         }
-        r = sync_fd = spawn_first_process(o, c, fifo_fd, s, reterr);
+        r = sync_fd = spawn_first_process(o, c, fifo_fd, s, &cgroup, reterr);
         if (r < 0)
                 goto fail;
 
-        r = pidref_read_start_time(s->init.pid, &s->init.start_time);
+        r = cgroup.cg ? container_cgroup_paths(&cgroup, &s->cgroup_paths) : 0;
+        if (r >= 0)
+                r = pidref_read_start_time(s->init.pid, &s->init.start_time);
         if (r >= 0)
                 r = state_write(dir_fd, s);
         if (r >= 0 && o->pid_file)
@@ -807,8 +831,28 @@ fail:
                 kill(s->init.pid, SIGKILL);
                 waitpid(s->init.pid, NULL, 0);
         }
+        if (cgroup.cg)
+                (void) cgroup_destroy(cgroup.cg, NULL);
         (void) state_dir_remove(root_fd, o->id, dir_fd);
         return r;
+}
+
+int container_remove_cgroup(int dir_fd, ContainerError *reterr) {
+        _cleanup_(container_state_freep) ContainerState *s = NULL;
+        _cleanup_(container_cgroup_done) ContainerCgroup cgroup = {};
+        int r;
+
+        r = state_read(dir_fd, &s);
+        if (r < 0)
+                return set_error(reterr, r, "failed to read the state");
+        if (!s->cgroup_paths)
+                return 0;
+        r = container_cgroup_open(s->cgroup_paths, &cgroup, reterr->text, sizeof(reterr->text));
+        if (r == -ENOENT)
+                return 0; /* gone already */
+        if (r < 0)
+                return r;
+        return container_cgroup_destroy(&cgroup, reterr->text, sizeof(reterr->text));
 }
 
 int container_load_config(int dir_fd, OciConfig **ret) {

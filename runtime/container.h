@@ -20,6 +20,7 @@ typedef struct ContainerOptions {
         const sigset_t *child_sigmask; /* restored in the container's process; NULL: inherit ours */
         const char *config_json; /* the text config was parsed from, kept in ROOT/ID */
         size_t config_json_len;
+        bool no_cgroup; /* `--cgroup-manager disabled`: no cgroup of the container's own */
 } ContainerOptions;
 
 /* What went wrong, for the CLI to log once: "failed to mount '/proc'" and the errno. */
@@ -39,6 +40,10 @@ int container_start(int dir_fd, ContainerError *reterr);
 
 /* The poststop hooks, for `delete` and `run` once the container has stopped. */
 int container_run_poststop(int dir_fd, ContainerError *reterr);
+
+/* Removes the container's cgroup (killing what is left in it) once its process is gone, for `delete` and
+ * `run`; 0 if it has none. */
+int container_remove_cgroup(int dir_fd, ContainerError *reterr);
 
 /* The config kept in ROOT/ID at create. */
 int container_load_config(int dir_fd, OciConfig **ret);

@@ -16,15 +16,19 @@
 static const Verb verbs[] = {
         {"create", verb_create, true, "create a container from a bundle, ready to start"},
         {"delete", verb_delete, false, "delete a container and its state"},
+        {"events", verb_events, false, "print a container's OOM events and stats as JSON"},
         {"exec", verb_exec, true, "run another process in a container"},
         {"features", verb_features, false, "print the OCI features this runtime implements"},
         {"kill", verb_kill, false, "send a signal to a container's process"},
         {"list", verb_list, false, "list the containers"},
+        {"pause", verb_pause, false, "freeze all processes of a container"},
         {"ps", verb_ps, false, "list a container's processes"},
+        {"resume", verb_resume, false, "thaw a paused container"},
         {"run", verb_run, true, "create and start a container, and wait for it"},
         {"spec", verb_spec, false, "write a config.json with secure defaults"},
         {"start", verb_start, false, "start a created container's program"},
         {"state", verb_state, false, "print a container's OCI state"},
+        {"update", verb_update, false, "change a container's cgroup limits"},
 };
 
 static void print_help(FILE *f) {
@@ -35,7 +39,8 @@ static void print_help(FILE *f) {
               "  --log FILE          also log to FILE\n"
               "  --log-format FMT    text or json, for --log\n"
               "  --debug             log debug messages\n"
-              "  --systemd-cgroup    place containers in systemd units\n"
+              "  --systemd-cgroup    place containers in systemd units (not implemented yet)\n"
+              "  --cgroup-manager M  cgroupfs (the default), systemd or disabled\n"
               "  -v, --version       print the version\n"
               "  -h, --help          print this help\n"
               "\n"
@@ -51,7 +56,15 @@ static void print_version(void) {
         printf("tether version %s\ncommit: %s\nspec: 1.0.2\n", TETHER_VERSION, TETHER_COMMIT);
 }
 
-enum { OPT_ROOT = 0x100, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD_CGROUP, OPT_IGNORED_ARG };
+enum {
+        OPT_ROOT = 0x100,
+        OPT_LOG,
+        OPT_LOG_FORMAT,
+        OPT_DEBUG,
+        OPT_SYSTEMD_CGROUP,
+        OPT_CGROUP_MANAGER,
+        OPT_IGNORED_ARG
+};
 
 static const struct option global_options[] = {
         {"root", required_argument, NULL, OPT_ROOT},
@@ -59,6 +72,9 @@ static const struct option global_options[] = {
         {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
         {"debug", no_argument, NULL, OPT_DEBUG},
         {"systemd-cgroup", no_argument, NULL, OPT_SYSTEMD_CGROUP},
+        /* crun's; podman passes --cgroup-manager disabled for --cgroups=disabled to the runtimes of its
+         * runtime_supports_nocgroups list (contrib/containers.conf.d/tether.conf). */
+        {"cgroup-manager", required_argument, NULL, OPT_CGROUP_MANAGER},
         /* runc options that clients pass and that mean nothing here. */
         {"criu", required_argument, NULL, OPT_IGNORED_ARG},
         {"rootless", required_argument, NULL, OPT_IGNORED_ARG},
@@ -106,6 +122,18 @@ int main(int argc, char *argv[]) {
                         break;
                 case OPT_SYSTEMD_CGROUP:
                         g.systemd_cgroup = true;
+                        g.no_cgroup = false;
+                        break;
+                case OPT_CGROUP_MANAGER:
+                        if (strcmp(optarg, "cgroupfs") != 0 && strcmp(optarg, "systemd") != 0 &&
+                            strcmp(optarg, "disabled") != 0)
+                                return cli_usage_error(
+                                        NULL,
+                                        NULL,
+                                        "invalid --cgroup-manager '%s': expected cgroupfs, systemd or disabled",
+                                        optarg);
+                        g.systemd_cgroup = strcmp(optarg, "systemd") == 0;
+                        g.no_cgroup = strcmp(optarg, "disabled") == 0;
                         break;
                 case OPT_IGNORED_ARG:
                         break;

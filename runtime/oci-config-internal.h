@@ -32,8 +32,6 @@ OciSeccomp *oci_seccomp_free(OciSeccomp *s);
 
 /* item: OciResources **, set to a new OciResources */
 int oci_parse_resources(JsonCtx *c, json_t *v, void *item);
-OciResources *oci_resources_free(OciResources *r);
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(OciProcess *, oci_process_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(OciSeccomp *, oci_seccomp_free);
-DEFINE_TRIVIAL_CLEANUP_FUNC(OciResources *, oci_resources_free);

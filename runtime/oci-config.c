@@ -199,6 +199,33 @@ int oci_config_parse(const char *buf, size_t len, const char *filename, OciConfi
         return 0;
 }
 
+int oci_resources_parse(
+        const char *buf, size_t len, const char *filename, OciResources **ret, OciError *reterr) {
+        _cleanup_(oci_resources_freep) OciResources *res = NULL;
+        _cleanup_(json_decrefp) json_t *root = NULL;
+        OciError error = {};
+        JsonCtx c = {
+                .filename = filename ?: "resources.json",
+                .buf = buf,
+                .len = len,
+                .error = &error,
+        };
+        int r;
+
+        r = load_json(buf, len, c.filename, &root, &error);
+        if (r >= 0)
+                r = json_ctx_expect(&c, root, JSON_OBJECT);
+        if (r >= 0)
+                r = oci_parse_resources(&c, root, &res);
+        if (r < 0) {
+                if (reterr)
+                        *reterr = r == -EINVAL ? error : (OciError){};
+                return r;
+        }
+        *ret = TAKE_PTR(res);
+        return 0;
+}
+
 _printf_(3, 4) static int file_error(OciError *reterr, int r, const char *format, ...) {
         va_list ap;
 

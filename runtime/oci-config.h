@@ -244,6 +244,59 @@ typedef struct OciSeccomp {
         size_t n_syscalls;
 } OciSeccomp;
 
+/* linux.resources.devices[] */
+typedef struct OciDeviceRule {
+        bool allow;
+        char type; /* 'a' (also when not given), 'c' or 'b' */
+        int64_t major; /* -1: any (not given) */
+        int64_t minor;
+        char access[4]; /* a non-empty subset of "rwm"; "rwm" when not given */
+} OciDeviceRule;
+
+/* linux.resources.blockIO.weightDevice[] */
+typedef struct OciWeightDevice {
+        int64_t major;
+        int64_t minor;
+        bool has_weight;
+        uint16_t weight;
+        bool has_leaf_weight;
+        uint16_t leaf_weight;
+} OciWeightDevice;
+
+/* linux.resources.blockIO.throttle*Device[] */
+typedef struct OciThrottleDevice {
+        int64_t major;
+        int64_t minor;
+        uint64_t rate;
+} OciThrottleDevice;
+
+typedef enum OciThrottle {
+        OCI_THROTTLE_READ_BPS,
+        OCI_THROTTLE_WRITE_BPS,
+        OCI_THROTTLE_READ_IOPS,
+        OCI_THROTTLE_WRITE_IOPS,
+        _OCI_THROTTLE_MAX,
+        _OCI_THROTTLE_INVALID = -EINVAL,
+} OciThrottle;
+
+typedef struct OciHugepageLimit {
+        char *page_size; /* "2MB" */
+        uint64_t limit;
+} OciHugepageLimit;
+
+typedef struct OciNetPriority {
+        char *name;
+        uint32_t priority;
+} OciNetPriority;
+
+typedef struct OciRdmaLimit {
+        char *device;
+        bool has_hca_handles;
+        uint32_t hca_handles;
+        bool has_hca_objects;
+        uint32_t hca_objects;
+} OciRdmaLimit;
+
 typedef struct OciResources {
         bool has_memory_limit;
         int64_t memory_limit; /* bytes; -1 = unlimited */
@@ -251,16 +304,53 @@ typedef struct OciResources {
         int64_t memory_reservation;
         bool has_memory_swap;
         int64_t memory_swap; /* memory+swap, bytes; -1 = unlimited */
+        bool has_memory_kernel;
+        int64_t memory_kernel;
+        bool has_memory_kernel_tcp;
+        int64_t memory_kernel_tcp;
+        bool has_memory_swappiness;
+        uint64_t memory_swappiness;
+        bool memory_disable_oom_killer;
+        bool memory_check_before_update; /* runc's: refuse a limit below the current usage */
         bool has_cpu_shares;
         uint64_t cpu_shares;
         bool has_cpu_quota;
         int64_t cpu_quota; /* µs per period; -1 = unlimited */
         bool has_cpu_period;
         uint64_t cpu_period; /* µs */
+        bool has_cpu_burst;
+        uint64_t cpu_burst;
+        bool has_cpu_realtime_runtime;
+        int64_t cpu_realtime_runtime;
+        bool has_cpu_realtime_period;
+        uint64_t cpu_realtime_period;
+        bool has_cpu_idle;
+        int64_t cpu_idle;
         char *cpu_cpus; /* "0-3,7"; NULL if not given */
         char *cpu_mems;
         bool has_pids_limit;
         int64_t pids_limit; /* -1 = unlimited; 0 is a limit */
+        bool has_blkio_weight;
+        uint16_t blkio_weight;
+        bool has_blkio_leaf_weight;
+        uint16_t blkio_leaf_weight;
+        OciWeightDevice *blkio_weight_devices;
+        size_t n_blkio_weight_devices;
+        OciThrottleDevice *blkio_throttle[_OCI_THROTTLE_MAX];
+        size_t n_blkio_throttle[_OCI_THROTTLE_MAX];
+        OciHugepageLimit *hugepage_limits;
+        size_t n_hugepage_limits;
+        bool has_network_class_id;
+        uint32_t network_class_id;
+        OciNetPriority *network_priorities;
+        size_t n_network_priorities;
+        OciRdmaLimit *rdma;
+        size_t n_rdma;
+        OciKeyValue *unified; /* in the order of the text */
+        size_t n_unified;
+        bool has_devices; /* devices given at all, even empty */
+        OciDeviceRule *devices;
+        size_t n_devices;
 } OciResources;
 
 typedef struct OciConfig {
@@ -311,6 +401,12 @@ int oci_config_parse(const char *buf, size_t len, const char *filename, OciConfi
 int oci_config_parse_file(int dir_fd, const char *path, OciConfig **ret, OciError *reterr);
 
 OciConfig *oci_config_free(OciConfig *c);
+
+/* Parses a linux.resources object on its own (`tether update -r FILE`), as oci_config_parse() does. */
+int oci_resources_parse(
+        const char *buf, size_t len, const char *filename, OciResources **ret, OciError *reterr);
+OciResources *oci_resources_free(OciResources *r);
+DEFINE_TRIVIAL_CLEANUP_FUNC(OciResources *, oci_resources_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(OciConfig *, oci_config_free);
 
 /* Whether a mount is a bind mount: type "bind", or the bind or rbind option. */

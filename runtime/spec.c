@@ -325,6 +325,40 @@ static int to_rootless(json_t *spec, const SpecOptions *o) {
         return 0;
 }
 
+/* The friendly flags' limits: linux.resources and linux.cgroupsPath "PARENT/" (a trailing slash names a
+ * parent; the runtime puts the container's id below it). */
+static void cgroup_section(json_t *linux_section, const SpecOptions *o) {
+        json_t *res = json_object();
+
+        if (o->has_memory)
+                json_object_set_new(res, "memory", json_pack("{s:I}", "limit", (json_int_t) o->memory));
+        if (o->cpus > 0)
+                json_object_set_new(res,
+                                    "cpu",
+                                    json_pack("{s:I, s:I}",
+                                              "quota",
+                                              (json_int_t) (o->cpus * 100000 + 0.5),
+                                              "period",
+                                              (json_int_t) 100000));
+        if (o->has_pids_limit)
+                json_object_set_new(res, "pids", json_pack("{s:I}", "limit", (json_int_t) o->pids_limit));
+        if (json_object_size(res) > 0)
+                json_object_set_new(linux_section, "resources", res);
+        else
+                json_decref(res);
+        if (o->cgroup_parent) {
+                size_t n = strlen(o->cgroup_parent);
+                char *p = malloc(n + 2);
+
+                if (p) {
+                        memcpy(p, o->cgroup_parent, n);
+                        strcpy(p + n, n > 0 && o->cgroup_parent[n - 1] == '/' ? "" : "/");
+                        json_object_set_new(linux_section, "cgroupsPath", json_string(p));
+                        free(p);
+                }
+        }
+}
+
 int spec_build(const SpecOptions *o, json_t **ret, const char **reterr_what) {
         json_t *caps = NULL, *seccomp = NULL, *mounts, *spec, *linux_section;
         int r;
@@ -353,6 +387,8 @@ int spec_build(const SpecOptions *o, json_t **ret, const char **reterr_what) {
                                   strings(readonly_paths, ELEMENTSOF(readonly_paths)));
         if (linux_section && seccomp)
                 json_object_set_new(linux_section, "seccomp", seccomp);
+        if (linux_section)
+                cgroup_section(linux_section, o);
         spec = json_pack("{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:o}",
                          "ociVersion",
                          "1.0.2",

@@ -2,6 +2,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* The config.json that `tether spec` writes and that `tether run --rootfs` builds in memory: docker's
@@ -32,6 +33,12 @@ typedef struct SpecOptions {
         bool tty;
         const char *init_path; /* --init: host path of tether-init to bind-mount and run as PID 1 */
         char **args; /* NULL: "sh" */
+        bool has_memory; /* --memory: linux.resources.memory.limit, bytes */
+        int64_t memory;
+        double cpus; /* --cpus: cpu.quota per a period of 100000 µs; 0: not given */
+        bool has_pids_limit; /* --pids-limit */
+        int64_t pids_limit;
+        const char *cgroup_parent; /* --cgroup-parent: cgroupsPath "PARENT/", the container's id below it */
         bool rootless; /* spec --rootless: runc's changes for a caller who is not root */
         uid_t rootless_uid; /* the caller's euid and egid, mapped to 0 */
         gid_t rootless_gid;

@@ -22,6 +22,7 @@ static const char *const status_names[_CONTAINER_STATUS_MAX] = {
         [CONTAINER_CREATED] = "created",
         [CONTAINER_RUNNING] = "running",
         [CONTAINER_STOPPED] = "stopped",
+        [CONTAINER_PAUSED] = "paused",
 };
 
 const char *container_status_to_string(ContainerStatus s) {
@@ -44,6 +45,7 @@ ContainerState *container_state_free(ContainerState *s) {
         free(s->created);
         free(s->owner);
         strv_free(s->annotations);
+        strv_free(s->cgroup_paths);
         free(s);
         return NULL;
 }
@@ -55,6 +57,8 @@ ContainerStatus container_state_status(const ContainerState *s) {
                 return CONTAINER_CREATING;
         if (pidref_open(&s->init, &pidfd) < 0)
                 return CONTAINER_STOPPED;
+        if (s->paused)
+                return CONTAINER_PAUSED;
         return s->started ? CONTAINER_RUNNING : CONTAINER_CREATED;
 }
 
@@ -220,11 +224,14 @@ int state_write(int dir_fd, const ContainerState *s) {
         _cleanup_close_ int fd = -EBADF;
         size_t len;
 
-        j = state_to_json_common(s, s->started ? "running" : "created");
+        j = state_to_json_common(s, s->paused ? "paused" : s->started ? "running" : "created");
         if (!j)
                 return -ENOMEM;
         json_object_set_new(j, "initStartTime", json_integer((json_int_t) s->init.start_time));
         json_object_set_new(j, "started", json_boolean(s->started));
+        json_object_set_new(j, "paused", json_boolean(s->paused));
+        if (s->cgroup_paths)
+                json_object_set_new(j, "cgroupPaths", annotations_to_json(s->cgroup_paths));
         text = json_dumps(j, JSON_COMPACT);
         if (!text)
                 return -ENOMEM;
@@ -322,13 +329,16 @@ int state_read(int dir_fd, ContainerState **ret) {
             (r = strdup_field(j, "rootfs", false, &s->rootfs)) < 0 ||
             (r = strdup_field(j, "created", false, &s->created)) < 0 ||
             (r = strdup_field(j, "owner", false, &s->owner)) < 0 ||
-            (r = annotations_from_json(json_object_get(j, "annotations"), &s->annotations)) < 0) {
+            (r = annotations_from_json(json_object_get(j, "annotations"), &s->annotations)) < 0 ||
+            (json_is_object(json_object_get(j, "cgroupPaths")) &&
+             (r = annotations_from_json(json_object_get(j, "cgroupPaths"), &s->cgroup_paths)) < 0)) {
                 container_state_free(s);
                 return r;
         }
         s->init.pid = (pid_t) json_integer_value(json_object_get(j, "pid"));
         s->init.start_time = (uint64_t) json_integer_value(json_object_get(j, "initStartTime"));
         s->started = json_is_true(json_object_get(j, "started"));
+        s->paused = json_is_true(json_object_get(j, "paused"));
         *ret = s;
         return 0;
 }

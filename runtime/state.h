@@ -17,6 +17,7 @@ typedef enum ContainerStatus {
         CONTAINER_CREATED,
         CONTAINER_RUNNING,
         CONTAINER_STOPPED,
+        CONTAINER_PAUSED, /* runc's: its cgroup is frozen (`tether pause`) */
         _CONTAINER_STATUS_MAX,
         _CONTAINER_STATUS_INVALID = -22, /* -EINVAL */
 } ContainerStatus;
@@ -33,6 +34,10 @@ typedef struct ContainerState {
         PidRef init; /* the container's first process; pid 0 while creating */
         bool started; /* `start` has let the process exec the payload */
         char **annotations; /* key, value, key, value, ..., NULL */
+        /* The container's cgroup, one group per hierarchy as /proc/PID/cgroup shows it: controller (v1
+         * name, or "unified" for the cgroup2 mount), group, ..., NULL; NULL if it has none. */
+        char **cgroup_paths;
+        bool paused; /* frozen by `tether pause` */
 } ContainerState;
 
 ContainerState *container_state_free(ContainerState *s);

@@ -219,6 +219,30 @@ class Container:
         return r
 
 
+# -- cgroups -----------------------------------------------------------------------------------------------
+
+
+def default_cgroup_parents():
+    """Where tether puts a container without linux.cgroupsPath: <own group>/tether in every hierarchy."""
+    own = {}
+    with open("/proc/self/cgroup") as f:
+        for line in f:
+            _, controllers, path = line.rstrip("\n").split(":", 2)
+            own["" if not controllers else controllers] = path
+    dirs = []
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            fields = line.split()
+            sep = fields.index("-")
+            fstype, options, mount, root = fields[sep + 1], set(fields[sep + 3].split(",")), fields[4], fields[3]
+            for controllers, path in own.items():
+                if (fstype == "cgroup2" and controllers == "") or \
+                        (fstype == "cgroup" and controllers and set(controllers.split(",")) <= options):
+                    below = path[len(root):] if root != "/" and path.startswith(root) else path
+                    dirs.append(os.path.join(mount + below, "tether"))
+    return dirs
+
+
 # -- one test's runtime ----------------------------------------------------------------------------------
 
 
@@ -238,6 +262,8 @@ class Tether:
         self._popens = []
         self._bundles = 0
         self._creates = 0
+        # The default cgroup parents this test may make (those missing now); removed at close if empty.
+        self._cgroup_parents = [d for d in default_cgroup_parents() if not os.path.exists(d)]
 
     # -- running tether ------------------------------------------------------------------------------
 
@@ -405,6 +431,11 @@ class Tether:
                 if not pidfd_exited(pidfd, TIMEOUT):
                     errors.append(f"container {cid} survived delete --force")
                 os.close(pidfd)
+        for d in self._cgroup_parents:
+            try:
+                os.rmdir(d)
+            except OSError:
+                pass   # never made, or not empty: someone else's by now
         for fd in self._pidfds:
             os.close(fd)
         for s in self._stdios:

@@ -22,9 +22,10 @@ containerd shims' socket directory /run/containerd/s; dockerd's key /etc/docker/
 Cgroups (cgroupfs driver in both). Each engine gets a cgroup parent of its own, relative
 (tether-engines-ENGINE-RANDOM): runc resolves a relative cgroupsPath below its own cgroup. podman puts conmon
 into PARENT/conmon from the root of every hierarchy whatever the parent, so it runs with
---cgroups=no-conmon and then creates no cgroup itself. tether ignores cgroupsPath for now; whatever a
-runtime creates under the parent, below our own cgroup or at a hierarchy's root (where a relative path can
-land), is removed when the engine's fixture ends.
+--cgroups=no-conmon and then creates no cgroup itself; tether makes the container's group from cgroupsPath.
+Whatever a runtime creates under the parent, below our own cgroup or at a hierarchy's root (where a relative
+path can land), is removed when the engine's fixture ends. podman reads contrib/containers.conf.d/tether.conf
+(ahead of our own settings in its private containers.conf), as an installed podman would.
 
 A test is skipped, with the reason, only when its engine cannot start here: not installed, `podman info`
 failing, containerd or dockerd exiting or not reporting READY=1 in time. After that every failure is one:
@@ -35,6 +36,7 @@ container the test ran must be gone.
 """
 
 import glob
+import json
 import os
 import secrets
 import select
@@ -297,15 +299,22 @@ class Podman:
         for k in ("tmp", "home"):
             os.mkdir(d[k])
         conf = os.path.join(self.dir, "containers.conf")
+        # tether's drop-in first (it ends in [engine]), then our keys in the same table.
+        with open(os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                               "contrib", "containers.conf.d", "tether.conf")) as f:
+            dropin = f.read()
+        # ... with the runtime's name leading to our copy of the binary: podman matches the lists by name.
+        dropin = dropin.replace('"/usr/local/bin/tether",\n        "/usr/bin/tether",', f'"{tether}",')
+        assert f'"{tether}"' in dropin
         with open(conf, "w") as f:
-            f.write("[engine]\n"
+            f.write(dropin +
                     'cgroup_manager = "cgroupfs"\n'
                     'events_logger = "file"\n'
                     f'image_copy_tmp_dir = "{d["tmp"]}"\n')
         self.env = {"PATH": SYSTEM_PATH, "HOME": d["home"], "TMPDIR": d["tmp"], "CONTAINERS_CONF": conf}
         self.argv = [system_binary("podman"), "--root", d["root"], "--runroot", d["run"], "--tmpdir", d["tmp"],
                      "--network-config-dir", d["net"], "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs",
-                     "--events-backend", "file", "--runtime", tether]
+                     "--events-backend", "file", "--runtime", "tether"]
 
     def cmd(self, *args, timeout=ENGINE_TIMEOUT):
         return run_bounded(self.argv + list(args), self.env, timeout)
@@ -628,3 +637,35 @@ def test_docker_exec_and_force_remove(docker):
     assert (r.returncode, r.stdout) == (5, b"in-exec\n"), described(r)
     docker.ok("rm", "--force", cid)
     assert not docker.state_left(cid), "tether's state outlived `docker rm -f`"
+
+
+def test_podman_memory_limit_reaches_the_host(podman):
+    """podman --runtime tether run --cgroups=no-conmon --cgroup-parent PARENT --memory 32m: the container's
+    memory group below our own has the limit, read from the host while it runs; gone after rm -f."""
+    cidfile = os.path.join(podman.dir, "cid-memory")
+    podman.ok("run", "--detach", "--cidfile", cidfile, "--cgroup-parent", podman.cgroup.name, "--memory", "32m",
+              *PODMAN_RUN_OPTIONS, IMAGE, "sleep", "600")
+    cid = read_cid(cidfile)
+    podman.cids.append(cid)
+    with open(os.path.join(TETHER_DEFAULT_ROOT, cid, "state.json")) as f:
+        group = json.load(f)["cgroupPaths"]["memory"]
+    assert podman.cgroup.name in group, group
+    mount = [m for m, root, fstype, options in _cgroup_mounts() if fstype == "cgroup" and "memory" in options][0]
+    path = os.path.join(mount + group, "memory.limit_in_bytes")
+    with open(path) as f:
+        assert int(f.read()) == 32 << 20
+    podman.ok("rm", "--force", "--time", "0", cid)
+    assert not os.path.exists(os.path.dirname(path))
+
+
+def test_podman_cgroups_disabled(podman):
+    """contrib/containers.conf.d/tether.conf lists tether in runtime_supports_nocgroups: --cgroups=disabled
+    runs, with no cgroup of the container's own (it stays in podman's)."""
+    opts = [o for o in PODMAN_RUN_OPTIONS if o not in ("--cgroups", "no-conmon")]
+    cidfile = os.path.join(podman.dir, "cid-nocg")
+    r = podman.cmd("run", "--rm", "--cidfile", cidfile, "--cgroups", "disabled", *opts, IMAGE,
+                   "sh", "-c", "echo no-cgroups")
+    if os.path.exists(cidfile):
+        podman.cids.append(read_cid(cidfile))
+    assert r.returncode == 0, described(r)
+    assert r.stdout == b"no-cgroups\n", described(r)

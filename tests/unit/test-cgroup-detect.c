@@ -150,6 +150,41 @@ static void test_proc_cgroup_in(void) {
         TAP_OK(cg_proc_cgroup_in("0::/a/b", NULL, "/a/b")); /* no final newline */
 }
 
+/* A group found again from the paths recorded at create (the runtime's state.json): the same directories. */
+static void test_new_at(void) {
+        _cleanup_(cgroup_host_freep) CgroupHost *h = NULL;
+        _cleanup_(cgroup_freep) Cgroup *cg = NULL, *again = NULL;
+        const char *groups[_CGROUP_CONTROLLER_MAX] = {};
+
+        TAP_EQ_INT(cgroup_host_parse(hybrid_mountinfo, hybrid_cgroup, &h), 0);
+        if (!h)
+                return;
+        TAP_EQ_INT(cgroup_new(h, NULL, "web", &cg), 0);
+        if (!cg)
+                return;
+        TAP_EQ_STR(cgroup_get_group(cg, CGROUP_CONTROLLER_MEMORY), "/process_api/8473/tether/web");
+        TAP_EQ_STR(cgroup_get_group(cg, CGROUP_CONTROLLER_PIDS), "/tether/web");
+        TAP_EQ_STR(cgroup_get_group(cg, _CGROUP_CONTROLLER_INVALID), "/tether/web");
+        TAP_OK(cgroup_get_group(cg, CGROUP_CONTROLLER_HUGETLB) == NULL);
+        for (CgroupController c = 0; c < _CGROUP_CONTROLLER_MAX; c++)
+                groups[c] = cgroup_get_group(cg, c);
+        TAP_EQ_INT(cgroup_new_at(h, groups, cgroup_get_group(cg, _CGROUP_CONTROLLER_INVALID), &again), 0);
+        if (!again)
+                return;
+        for (CgroupController c = 0; c < _CGROUP_CONTROLLER_MAX; c++)
+                if (cg->v1[c].path)
+                        TAP_EQ_STR(again->v1[c].path, cg->v1[c].path);
+        TAP_EQ_STR(again->unified.path, "/sys/fs/cgroup/unified/tether/web");
+        /* A hierarchy left out, a relative or a ".." path: refused. */
+        cgroup_free(TAKE_PTR(again));
+        TAP_EQ_INT(cgroup_new_at(h, groups, NULL, &again), -EINVAL);
+        TAP_EQ_INT(cgroup_new_at(h, groups, "tether/web", &again), -EINVAL);
+        TAP_EQ_INT(cgroup_new_at(h, groups, "/tether/../web", &again), -EINVAL);
+        groups[CGROUP_CONTROLLER_MEMORY] = "/process_api";
+        TAP_EQ_INT(cgroup_new_at(h, groups, "/tether/web", &again), -EINVAL);
+        TAP_OK(again == NULL);
+}
+
 int main(void) {
         test_hybrid();
         test_unified();
@@ -158,5 +193,6 @@ int main(void) {
         test_none();
         test_new_paths();
         test_proc_cgroup_in();
+        test_new_at();
         return tap_done();
 }
