@@ -222,8 +222,9 @@ class Container:
 # -- cgroups -----------------------------------------------------------------------------------------------
 
 
-def default_cgroup_parents():
-    """Where tether puts a container without linux.cgroupsPath: <own group>/tether in every hierarchy."""
+def default_cgroup_parents(name="tether"):
+    """Where tether puts a container without linux.cgroupsPath: <own group>/tether in every hierarchy (or
+    <own group>/NAME, for a parent of that name)."""
     own = {}
     with open("/proc/self/cgroup") as f:
         for line in f:
@@ -239,7 +240,7 @@ def default_cgroup_parents():
                 if (fstype == "cgroup2" and controllers == "") or \
                         (fstype == "cgroup" and controllers and set(controllers.split(",")) <= options):
                     below = path[len(root):] if root != "/" and path.startswith(root) else path
-                    dirs.append(os.path.join(mount + below, "tether"))
+                    dirs.append(os.path.join(mount + below, name))
     return dirs
 
 
@@ -264,6 +265,9 @@ class Tether:
         self._creates = 0
         # The default cgroup parents this test may make (those missing now); removed at close if empty.
         self._cgroup_parents = [d for d in default_cgroup_parents() if not os.path.exists(d)]
+        # The containers of config() and run() go below a parent of this test's own, named by its marker, so
+        # that tests running side by side never meet in a cgroup; removed at close.
+        self._cgroup_parents += default_cgroup_parents(self.marker)
 
     # -- running tether ------------------------------------------------------------------------------
 
@@ -321,7 +325,8 @@ class Tether:
                 {"destination": "/proc", "type": "proc", "source": "proc", "options": ["nosuid", "noexec", "nodev"]},
                 {"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "mode=755"]},
             ],
-            "linux": {"namespaces": [{"type": t} for t in ("pid", "mount", "ipc", "uts", "network")]},
+            "linux": {"namespaces": [{"type": t} for t in ("pid", "mount", "ipc", "uts", "network")],
+                      "cgroupsPath": self.marker + "/"},   # a parent: the container's id is added below it
         }
         c.update(overrides)
         return c
@@ -354,7 +359,8 @@ class Tether:
 
     def run(self, *opts, cmd, cid="c", timeout=TIMEOUT):
         """Friendly `tether run --rootfs ROOTFS OPTS ID -- CMD` in the foreground; returns CompletedProcess."""
-        return self.tether("run", "--rootfs", self.rootfs, *opts, cid, "--", *cmd, timeout=timeout)
+        return self.tether("run", "--rootfs", self.rootfs, "--cgroup-parent", self.marker, *opts, cid, "--", *cmd,
+                           timeout=timeout)
 
     def run_sh(self, script, *opts, cid="c"):
         """run() of a shell script; asserts it succeeded and returns its stdout."""

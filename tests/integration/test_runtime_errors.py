@@ -307,6 +307,7 @@ def run_chrooted(rt, config, mount_point=False, opts=()):
     paths: /usr (with the merged-/usr links), /dev, /proc, tether's build directory, this session's
     rootfs and state. The mounts die with the namespace. Returns the CompletedProcess."""
     chroot = os.path.join(rt.work, "chroot")
+    config["linux"].pop("cgroupsPath", None)   # the chroot has no cgroup file system: ask for no cgroup
     binds = ["/usr", "/dev", os.path.dirname(os.path.realpath(runtime_helpers.TETHER)), os.path.dirname(rt.work)]
     lines = ["set -e"]
     if mount_point:
