@@ -104,12 +104,19 @@ cleanup() {
         done
         # crun and runc remove their cgroups when run returns; this only catches those of a killed run.
         find /sys/fs/cgroup -mindepth 2 -maxdepth 6 -depth -type d -name "$prefix*" -exec rmdir {} + 2>/dev/null || true
+        # tether's default parent (<own group>/tether), where this run made it: removed once empty.
+        local p
+        while read -r p; do
+                grep -qxF "$p" "$tmp/cgroup-parents-before" 2>/dev/null || rmdir "$p" 2>/dev/null || true
+        done < <(tether_cgroup_parents)
         if [[ -z ${KEEP_TMP:-} ]]; then
                 ! mountpoint -q "$tmp/state" || umount "$tmp/state"
                 rm -rf "$tmp"
         fi
 }
+tether_cgroup_parents() { find /sys/fs/cgroup -mindepth 2 -maxdepth 6 -type d -name tether 2>/dev/null; }
 trap cleanup EXIT
+tether_cgroup_parents >"$tmp/cgroup-parents-before"
 
 # Everything runs from a private copy of tether: others rebuild build/ while we measure.
 mkdir "$tmp/bin"
