@@ -267,6 +267,24 @@ const char *cgroup_format_limit(int64_t v, char *buf, size_t size);
 /* cpu.max: "QUOTA PERIOD", "max PERIOD"; period 0 is the kernel's default, 100000. */
 int cgroup_format_cpu_max(bool has_quota, int64_t quota, uint64_t period, char *buf, size_t size);
 
+/* The systemd driver's pure parts (cgroup-systemd-props.c). linux.cgroupsPath "slice:prefix:name" (runc's
+ * format; NULL or "" is system.slice:tether:default_name, an empty slice system.slice) to the slice and the
+ * scope "prefix-name.scope": -EINVAL (or -EOPNOTSUPP for a name ending in .slice, -ENAMETOOLONG) with a
+ * static *reterr_what naming the part. */
+int cgroup_systemd_path_parse(const char *spec,
+                              const char *default_name,
+                              char **ret_slice,
+                              char **ret_unit,
+                              const char **reterr_what);
+/* "a-b.slice" to its group, "/a.slice/a-b.slice"; "-.slice" to "/". -EINVAL if not a slice's name. */
+int cgroup_systemd_expand_slice(const char *slice, char **ret);
+/* CPUQuotaPerSecUSec (UINT64_MAX: none), rounded up to 10 ms as systemd keeps it. */
+uint64_t cgroup_systemd_cpu_quota_per_sec(bool has_quota, int64_t quota, uint64_t period);
+/* "0-3,7" to AllowedCPUs='s byte array. */
+int cgroup_systemd_cpuset_to_bits(const char *list, uint8_t **ret, size_t *ret_n);
+/* An allow rule to DeviceAllow= paths: buf, and buf2 for type 'a''s block half ("" if none). */
+int cgroup_systemd_device_allow(const CgroupDeviceRule *rule, char *buf, char *buf2, size_t size);
+
 typedef struct Cgroup Cgroup;
 
 /* A container's group at path_spec (see cgroup_path_resolve()) on host, which must outlive it. Touches
