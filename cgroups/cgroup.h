@@ -298,6 +298,9 @@ const char *cgroup_get_driver(const Cgroup *cg);
 
 /* Creates the group (it must not exist: -EEXIST) and applies res; on failure removes what it created. */
 int cgroup_create(Cgroup *cg, const CgroupResources *res, const char **reterr_what);
+/* Creates the group with pid in it, and applies res: for every driver (a driver that makes the group
+ * around its first process, as systemd does a scope, needs this one). */
+int cgroup_create_pid(Cgroup *cg, const CgroupResources *res, pid_t pid, const char **reterr_what);
 /* Opens a group an earlier cgroup_create() made, for the calls below. */
 int cgroup_open(Cgroup *cg, const char **reterr_what);
 int cgroup_update(Cgroup *cg, const CgroupResources *res, const char **reterr_what);
