@@ -2,8 +2,9 @@
 
 /* tether's cgroup library: detects the host's cgroup layout, creates a container's group and applies its
  * limits through one ops table with a backend per driver (containers/crun:src/libcrun/cgroup-internal.h
- * struct libcrun_cgroup_manager): cgroup v2 (unified), cgroup v1 (legacy and hybrid hosts). The systemd
- * driver comes later.
+ * struct libcrun_cgroup_manager): cgroup v2 (unified), cgroup v1 (legacy and hybrid hosts), and systemd
+ * (a transient scope through the system bus, cgroup v2 hosts; libtether_cgroups_systemd, which alone
+ * links libsystemd).
  *
  * Rules every backend keeps: only groups this library created (or a caller says tether created, through
  * cgroup_open()) are written to or removed; the caller's own group is never limited nor moved; a limit
@@ -296,7 +297,18 @@ Cgroup *cgroup_free(Cgroup *cg);
 const char *cgroup_get_path(const Cgroup *cg);
 const char *cgroup_get_driver(const Cgroup *cg);
 
-/* Creates the group (it must not exist: -EEXIST) and applies res; on failure removes what it created. */
+/* The systemd driver (libtether_cgroups_systemd): the container's group is the transient scope that
+ * path_spec names (see cgroup_systemd_path_parse()) on a cgroup v2 host. Touches nothing; bad input
+ * fails here, with a static *reterr_what naming the part. Create it with cgroup_create_pid(): systemd
+ * makes no scope without a process. */
+int cgroup_new_systemd(const CgroupHost *host,
+                       const char *path_spec,
+                       const char *name,
+                       Cgroup **ret,
+                       const char **reterr_what);
+
+/* Creates the group (it must not exist: -EEXIST) and applies res; on failure removes what it created.
+ * The systemd driver refuses it (-EOPNOTSUPP): use cgroup_create_pid(). */
 int cgroup_create(Cgroup *cg, const CgroupResources *res, const char **reterr_what);
 /* Creates the group with pid in it, and applies res: for every driver (a driver that makes the group
  * around its first process, as systemd does a scope, needs this one). */
