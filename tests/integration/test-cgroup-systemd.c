@@ -111,6 +111,49 @@ static void destroy(Cgroup *cg, const char *unit) {
         cgroup_free(cg);
 }
 
+/* An update goes through SetUnitProperties; another Cgroup (as a later `tether delete` makes) opens the
+ * same unit's group by name. */
+static void test_update_and_open(Cgroup *cg, const char *unit) {
+        CgroupResources res = {
+                .has_memory_limit = true,
+                .memory_limit = 48 * MIB,
+                .has_pids_limit = true,
+                .pids_limit = 16,
+        };
+        const char *what = "";
+        Cgroup *again = NULL;
+        int r;
+
+        r = cgroup_update(cg, &res, &what);
+        if (!tap_ok(r >= 0, "update %s", unit))
+                printf("#   %s: %s\n", what, strerror(-r));
+        expect_property(unit, "MemoryMax", "50331648");
+        expect_property(unit, "TasksMax", "16");
+        expect_file(cg, "memory.max", "50331648");
+        expect_file(cg, "pids.max", "16");
+        r = cgroup_new_systemd(host, "system.slice:tether-test-x:limits", "limits", &again, &what);
+        TAP_EQ_INT(r, 0);
+        if (again) {
+                r = cgroup_open(again, &what);
+                tap_ok(r == -ENXIO || r == -ENOENT, "opening a unit that does not exist fails (%s)", what);
+                cgroup_free(again);
+                again = NULL;
+        }
+        {
+                char spec[160];
+
+                snprintf(spec, sizeof(spec), "system.slice:%s:limits", test_parent);
+                TAP_EQ_INT(cgroup_new_systemd(host, spec, "limits", &again, &what), 0);
+        }
+        if (again) {
+                r = cgroup_open(again, &what);
+                if (!tap_ok(r >= 0, "a second Cgroup opens %s", unit))
+                        printf("#   %s: %s\n", what, strerror(-r));
+                TAP_EQ_STR(cgroup_get_path(again), cgroup_get_path(cg));
+                cgroup_free(again);
+        }
+}
+
 static void test_limits(void) {
         static const CgroupKeyValue unified[] = {{"memory.high", "62914560"}};
         static const CgroupDeviceRule devices[] = {
@@ -194,6 +237,7 @@ static void test_limits(void) {
         TAP_EQ_INT(cgroup_get_stats(cg, &st, &what), 0);
         TAP_EQ_INT(st.pids.current, 1);
         TAP_EQ_INT(st.pids.limit, 32);
+        test_update_and_open(cg, unit);
         TAP_EQ_INT(cgroup_freeze(cg, true, &what), 0);
         tap_ok(group_has(cg, "cgroup.events", "frozen 1"), "frozen: cgroup.events says frozen 1");
         TAP_EQ_INT(cgroup_freeze(cg, false, &what), 0);
