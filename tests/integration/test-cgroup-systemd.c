@@ -3,9 +3,10 @@
  * cgroupsPath and a v1-only setting are refused before the bus is asked. With systemd on the system bus,
  * as in the vm suite's guest (tests/vm/guest/test_cgroup_programs.py runs this program there): the
  * transient scope exists with the limits as unit properties (systemctl show) and in the group's files,
- * the test's child is in it, what systemd has no property for lands in the delegated group, freeze and
- * thaw work, a memory limit OOM-kills and the OOM watch fires, and the unit is gone after destroy. As
- * root; units tether-test-<random>-*.scope in system.slice. */
+ * the test's child is in it, the device rules hold, what systemd has no property for lands in the
+ * delegated group, an update and a second opener reach the unit, freeze and thaw work, a memory limit
+ * OOM-kills and the OOM watch fires, and the unit is gone after destroy. As root; units
+ * tether-test-<random>-*.scope in system.slice. */
 
 #include <inttypes.h>
 #include <sys/mman.h>
@@ -154,6 +155,33 @@ static void test_update_and_open(Cgroup *cg, const char *unit) {
         }
 }
 
+/* Opens /dev/null (allowed) and /dev/zero (not) for reading; reports both errnos (0: opened). */
+static void child_open_devices(int report) {
+        int err[2];
+        const char *paths[2] = {"/dev/null", "/dev/zero"};
+
+        for (int i = 0; i < 2; i++) {
+                int fd = open(paths[i], O_RDONLY | O_CLOEXEC);
+
+                err[i] = fd < 0 ? errno : 0;
+                if (fd >= 0)
+                        close(fd);
+        }
+        (void) write(report, err, sizeof(err));
+}
+
+static void test_devices_enforced(Cgroup *cg) {
+        Child c = {.pidfd = -1, .report = -1};
+        int err[2] = {-1, -1};
+
+        TAP_EQ_INT(test_spawn(cg, child_open_devices, &c), 0);
+        TAP_EQ_INT(test_read(c.report, err, sizeof(err), 30000), 0);
+        TAP_EQ_INT(err[0], 0); /* c 1:3, allowed by DeviceAllow and by the eBPF filter */
+        TAP_EQ_INT(err[1], EPERM); /* c 1:5, under "deny all" */
+        test_wait(&c, 10000, &(siginfo_t){});
+        test_child_done(&c);
+}
+
 static void test_limits(void) {
         static const CgroupKeyValue unified[] = {{"memory.high", "62914560"}};
         static const CgroupDeviceRule devices[] = {
@@ -237,6 +265,7 @@ static void test_limits(void) {
         TAP_EQ_INT(cgroup_get_stats(cg, &st, &what), 0);
         TAP_EQ_INT(st.pids.current, 1);
         TAP_EQ_INT(st.pids.limit, 32);
+        test_devices_enforced(cg);
         test_update_and_open(cg, unit);
         TAP_EQ_INT(cgroup_freeze(cg, true, &what), 0);
         tap_ok(group_has(cg, "cgroup.events", "frozen 1"), "frozen: cgroup.events says frozen 1");
