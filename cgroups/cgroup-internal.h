@@ -18,6 +18,9 @@ typedef struct CgroupOps {
         /* Fails if the host cannot honour res (a controller not reachable), before anything is made. */
         int (*check)(Cgroup *cg, const CgroupResources *res);
         int (*create)(Cgroup *cg);
+        /* Creates the group with pid in it and applies res, rolling back on failure; NULL: create, apply,
+         * attach. */
+        int (*create_pid)(Cgroup *cg, const CgroupResources *res, pid_t pid);
         int (*open)(Cgroup *cg);
         int (*apply)(Cgroup *cg, const CgroupResources *res);
         int (*attach)(Cgroup *cg, pid_t pid);
@@ -29,6 +32,8 @@ typedef struct CgroupOps {
         int (*oom_kill_count)(Cgroup *cg, uint64_t *ret);
         /* Removes the group; with rollback also the parents that create made. */
         int (*remove)(Cgroup *cg, bool rollback);
+        /* Frees the backend's own state (cg->backend); NULL if it has none. */
+        void (*done)(Cgroup *cg);
 } CgroupOps;
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(CgroupHost *, cgroup_host_free);
@@ -51,6 +56,7 @@ struct Cgroup {
         CgroupDir v1[_CGROUP_CONTROLLER_MAX]; /* v1: per controller; co-mounted ones share a directory */
         CgroupDir unified; /* v2, and hybrid hosts' tracking group as systemd keeps one */
         unsigned enabled; /* v2: the controllers enabled for the group (CGROUP_MASK) */
+        void *backend; /* the systemd backend's bus and unit (cgroup-systemd.c) */
         char what[PATH_MAX + 256]; /* what failed, for reterr_what */
 };
 
@@ -121,4 +127,8 @@ int cg_devices_bpf_build(const CgroupDeviceRule *rules,
                          size_t *reterr_index);
 /* v2 core operations, shared with the v1 backend's tracking group on hybrid hosts (cgroup-v2.c). */
 int cg_v2_freeze(Cgroup *cg, const CgroupDir *dir, bool frozen);
+/* Refuses, by name, the settings only cgroup v1 has. */
+int cg_v2_refuse_v1_only(Cgroup *cg, const CgroupResources *res);
+/* The controllers a cgroup.controllers or cgroup.subtree_control file lists. */
+unsigned cg_v2_read_mask(int dfd, const char *file);
 int cg_v2_kill(Cgroup *cg, const CgroupDir *dir);

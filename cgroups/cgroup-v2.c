@@ -12,7 +12,7 @@
 #include "cgroup-internal.h"
 
 /* v1-only settings, refused on v2 by name, as crun refuses them (cgroup-resources.c). */
-static int v1_only(Cgroup *cg, const CgroupResources *r) {
+int cg_v2_refuse_v1_only(Cgroup *cg, const CgroupResources *r) {
         const char *field = r->has_memory_kernel           ? "memory.kernel"
                             : r->has_memory_kernel_tcp     ? "memory.kernelTCP"
                             : r->has_memory_swappiness     ? "memory.swappiness"
@@ -68,7 +68,7 @@ static int find_base(Cgroup *cg, size_t *ret_len) {
         }
 }
 
-static unsigned read_mask(int dfd, const char *file) {
+unsigned cg_v2_read_mask(int dfd, const char *file) {
         _cleanup_free_ char *text = NULL;
         unsigned mask = 0;
 
@@ -98,7 +98,7 @@ static int v2_check(Cgroup *cg, const CgroupResources *res) {
         size_t len;
         int r;
 
-        r = v1_only(cg, res);
+        r = cg_v2_refuse_v1_only(cg, res);
         if (r < 0)
                 return r;
         r = find_base(cg, &len);
@@ -110,7 +110,7 @@ static int v2_check(Cgroup *cg, const CgroupResources *res) {
         fd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return cg_fail(cg, -errno, "cgroup2 group %s", base);
-        have = read_mask(fd, "cgroup.subtree_control");
+        have = cg_v2_read_mask(fd, "cgroup.subtree_control");
         need = v2_mask(cg_resources_needed(res));
         for (size_t i = 0; i < res->n_unified; i++) {
                 const char *dot = strchr(res->unified[i].key, '.');
@@ -191,7 +191,7 @@ static int v2_open(Cgroup *cg) {
         r = cg_dir_open(&cg->unified);
         if (r < 0)
                 return cg_fail(cg, r, "cgroup2 group %s", cg->unified.path);
-        cg->enabled = read_mask(cg->unified.fd, "cgroup.controllers");
+        cg->enabled = cg_v2_read_mask(cg->unified.fd, "cgroup.controllers");
         return 0;
 }
 

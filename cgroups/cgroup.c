@@ -95,6 +95,8 @@ int cgroup_new_at(const CgroupHost *host,
 Cgroup *cgroup_free(Cgroup *cg) {
         if (!cg)
                 return NULL;
+        if (cg->ops && cg->ops->done)
+                cg->ops->done(cg);
         cg_dir_done(&cg->unified);
         for (CgroupController c = 0; c < _CGROUP_CONTROLLER_MAX; c++)
                 cg_dir_done(&cg->v1[c]);
@@ -151,6 +153,36 @@ int cgroup_create(Cgroup *cg, const CgroupResources *res, const char **reterr_wh
                 (void) cg->ops->remove(cg, /* rollback= */ true);
                 memcpy(cg->what, saved, sizeof(saved));
         }
+        return done(cg, r, reterr_what);
+}
+
+int cgroup_create_pid(Cgroup *cg, const CgroupResources *res, pid_t pid, const char **reterr_what) {
+        const char *what;
+        int r;
+
+        if (!res)
+                res = &no_resources;
+        if (pid <= 0)
+                return done(cg, cg_fail(cg, -EINVAL, "pid %d", (int) pid), reterr_what);
+        if (!cg->ops->create_pid) {
+                r = cgroup_create(cg, res, reterr_what);
+                if (r < 0)
+                        return r;
+                r = cg->ops->attach(cg, pid);
+                if (r < 0) {
+                        char saved[sizeof(cg->what)];
+
+                        memcpy(saved, cg->what, sizeof(saved));
+                        (void) cg->ops->remove(cg, /* rollback= */ true);
+                        memcpy(cg->what, saved, sizeof(saved));
+                }
+                return done(cg, r, reterr_what);
+        }
+        r = cgroup_resources_check(res, cg->what, sizeof(cg->what), &what);
+        if (r >= 0)
+                r = cg->ops->check(cg, res);
+        if (r >= 0)
+                r = cg->ops->create_pid(cg, res, pid);
         return done(cg, r, reterr_what);
 }
 

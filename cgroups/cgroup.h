@@ -2,8 +2,9 @@
 
 /* tether's cgroup library: detects the host's cgroup layout, creates a container's group and applies its
  * limits through one ops table with a backend per driver (containers/crun:src/libcrun/cgroup-internal.h
- * struct libcrun_cgroup_manager): cgroup v2 (unified), cgroup v1 (legacy and hybrid hosts). The systemd
- * driver comes later.
+ * struct libcrun_cgroup_manager): cgroup v2 (unified), cgroup v1 (legacy and hybrid hosts), and systemd
+ * (a transient scope through the system bus, cgroup v2 hosts; libtether_cgroups_systemd, which alone
+ * links libsystemd).
  *
  * Rules every backend keeps: only groups this library created (or a caller says tether created, through
  * cgroup_open()) are written to or removed; the caller's own group is never limited nor moved; a limit
@@ -267,6 +268,24 @@ const char *cgroup_format_limit(int64_t v, char *buf, size_t size);
 /* cpu.max: "QUOTA PERIOD", "max PERIOD"; period 0 is the kernel's default, 100000. */
 int cgroup_format_cpu_max(bool has_quota, int64_t quota, uint64_t period, char *buf, size_t size);
 
+/* The systemd driver's pure parts (cgroup-systemd-props.c). linux.cgroupsPath "slice:prefix:name" (runc's
+ * format; NULL or "" is system.slice:tether:default_name, an empty slice system.slice) to the slice and the
+ * scope "prefix-name.scope": -EINVAL (or -EOPNOTSUPP for a name ending in .slice, -ENAMETOOLONG) with a
+ * static *reterr_what naming the part. */
+int cgroup_systemd_path_parse(const char *spec,
+                              const char *default_name,
+                              char **ret_slice,
+                              char **ret_unit,
+                              const char **reterr_what);
+/* "a-b.slice" to its group, "/a.slice/a-b.slice"; "-.slice" to "/". -EINVAL if not a slice's name. */
+int cgroup_systemd_expand_slice(const char *slice, char **ret);
+/* CPUQuotaPerSecUSec (UINT64_MAX: none), rounded up to 10 ms as systemd keeps it. */
+uint64_t cgroup_systemd_cpu_quota_per_sec(bool has_quota, int64_t quota, uint64_t period);
+/* "0-3,7" to AllowedCPUs='s byte array. */
+int cgroup_systemd_cpuset_to_bits(const char *list, uint8_t **ret, size_t *ret_n);
+/* An allow rule to DeviceAllow= paths: buf, and buf2 for type 'a''s block half ("" if none). */
+int cgroup_systemd_device_allow(const CgroupDeviceRule *rule, char *buf, char *buf2, size_t size);
+
 typedef struct Cgroup Cgroup;
 
 /* A container's group at path_spec (see cgroup_path_resolve()) on host, which must outlive it. Touches
@@ -288,8 +307,22 @@ const char *cgroup_get_driver(const Cgroup *cg);
  * mount, as /proc/PID/cgroup shows it ("/own/tether/web"); NULL if the host has no such hierarchy. */
 const char *cgroup_get_group(const Cgroup *cg, CgroupController c);
 
-/* Creates the group (it must not exist: -EEXIST) and applies res; on failure removes what it created. */
+/* The systemd driver (libtether_cgroups_systemd): the container's group is the transient scope that
+ * path_spec names (see cgroup_systemd_path_parse()) on a cgroup v2 host. Touches nothing; bad input
+ * fails here, with a static *reterr_what naming the part. Create it with cgroup_create_pid(): systemd
+ * makes no scope without a process. */
+int cgroup_new_systemd(const CgroupHost *host,
+                       const char *path_spec,
+                       const char *name,
+                       Cgroup **ret,
+                       const char **reterr_what);
+
+/* Creates the group (it must not exist: -EEXIST) and applies res; on failure removes what it created.
+ * The systemd driver refuses it (-EOPNOTSUPP): use cgroup_create_pid(). */
 int cgroup_create(Cgroup *cg, const CgroupResources *res, const char **reterr_what);
+/* Creates the group with pid in it, and applies res: for every driver (a driver that makes the group
+ * around its first process, as systemd does a scope, needs this one). */
+int cgroup_create_pid(Cgroup *cg, const CgroupResources *res, pid_t pid, const char **reterr_what);
 /* Opens a group an earlier cgroup_create() made, for the calls below. */
 int cgroup_open(Cgroup *cg, const char **reterr_what);
 int cgroup_update(Cgroup *cg, const CgroupResources *res, const char **reterr_what);

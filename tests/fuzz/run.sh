@@ -7,7 +7,7 @@ set -uo pipefail
 cd "$(dirname "$(readlink -f "$0")")/../.."
 build=${1:-build-fuzz}
 seconds=${FUZZ_SECONDS:-20}
-targets=(oci-config)
+targets=(oci-config cgroup-systemd-path)
 
 if ! command -v clang >/dev/null; then
         echo "fuzz: clang is missing, skipping" >&2

@@ -65,6 +65,37 @@ static void test_attach_freeze(void) {
         test_child_done(&c);
 }
 
+/* cgroup_create_pid() on the v2 driver: create, apply and attach in one, the process in the group. */
+static void test_create_pid(void) {
+        CgroupResources res = {};
+        Child c = {.pidfd = -1, .report = -1};
+        _cleanup_free_ char *self = NULL;
+        char spec[128], path[64], want[160];
+        const char *what = "";
+        Cgroup *cg = NULL;
+        int r;
+
+        snprintf(spec, sizeof(spec), "%s/%s", test_parent, "withpid");
+        TAP_EQ_INT(cgroup_new(host, spec, "withpid", &cg), 0);
+        if (!cg)
+                return;
+        TAP_EQ_INT(test_spawn(NULL, child_ticker, &c), 0);
+        r = cgroup_create_pid(cg, &res, c.pid, &what);
+        if (!tap_ok(r >= 0, "cgroup_create_pid() makes the group around the child"))
+                printf("#   %s: %s\n", what, strerror(-r));
+        snprintf(path, sizeof(path), "/proc/%d/cgroup", (int) c.pid);
+        TAP_EQ_INT(cg_read_at(AT_FDCWD, path, &self), 0);
+        snprintf(want,
+                 sizeof(want),
+                 "0::%s/%s/withpid",
+                 strcmp(host->unified.own, "/") == 0 ? "" : host->unified.own,
+                 test_parent);
+        tap_ok(self && strstr(self, want), "the child is in it (%s)", want);
+        test_group_destroy(host, cg, "withpid");
+        test_wait(&c, 10000, &(siginfo_t){});
+        test_child_done(&c);
+}
+
 /* Forks up to 200 processes, each pausing, while the kill runs: bounded, as no pids controller is here. */
 static void child_forks(int report) {
         for (int n = 0; n < 200; n++) {
@@ -210,6 +241,7 @@ int main(void) {
                h->unified_enabled);
 
         test_attach_freeze();
+        test_create_pid();
         test_kill();
         test_refusals();
 

@@ -86,4 +86,5 @@ def test_program_ran_to_its_plan(program):
 
 
 def test_programs_were_brought_in():
-    assert {"test-cgroup-v2", "test-cgroup-v2-limits", "test-cgroup-v2-devices"} <= set(programs())
+    assert {"test-cgroup-v2", "test-cgroup-v2-limits", "test-cgroup-v2-devices",
+            "test-cgroup-systemd"} <= set(programs())
