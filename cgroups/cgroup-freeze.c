@@ -10,16 +10,26 @@
 
 #include "cgroup-internal.h"
 
+static int64_t now_ms(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* v1 has no notification: FREEZING turns FROZEN once every task stopped. Write and read back, thawing
  * now and then so that a group whose tasks keep forking gets a chance, as
- * opencontainers/runc:vendor/github.com/opencontainers/cgroups/fs/freezer.go does (its numbers). The
- * loop only bounds a failure; a quiet group freezes at the first read. */
+ * opencontainers/runc:vendor/github.com/opencontainers/cgroups/fs/freezer.go does. A quiet group freezes
+ * at the first read; a busy one on a loaded host may take many rounds, so the bound is time (10 s), not
+ * a count of rounds, and after the first rounds each waits a millisecond, as runc's do, instead of
+ * spinning. The bound only ends a failure. */
 int cg_v1_freeze(int dfd, bool frozen) {
+        int64_t deadline = now_ms() + 10000;
         int r;
 
         if (!frozen)
                 return cg_write_at(dfd, "freezer.state", "THAWED");
-        for (unsigned i = 0; i < 1000; i++) {
+        for (unsigned i = 0;; i++) {
                 _cleanup_free_ char *state = NULL;
 
                 if (i % 50 == 49)
@@ -34,7 +44,12 @@ int cg_v1_freeze(int dfd, bool frozen) {
                         return 0;
                 if (strncmp(state, "FREEZING", 8) != 0)
                         return -EIO;
-                sched_yield();
+                if (now_ms() > deadline)
+                        break;
+                if (i < 10)
+                        sched_yield();
+                else
+                        (void) nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
         }
         /* never leave a group half frozen */
         (void) cg_write_at(dfd, "freezer.state", "THAWED");
@@ -54,7 +69,6 @@ static bool events_has(const char *text, const char *key, const char *value) {
 
 int cg_events_wait(int dfd, const char *key, const char *value, int timeout_ms) {
         _cleanup_close_ int ifd = -EBADF;
-        struct timespec ts;
         int64_t deadline;
         char path[64];
 
@@ -66,8 +80,7 @@ int cg_events_wait(int dfd, const char *key, const char *value, int timeout_ms) 
         snprintf(path, sizeof(path), "/proc/self/fd/%d/cgroup.events", dfd);
         if (inotify_add_watch(ifd, path, IN_MODIFY) < 0)
                 return -errno;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        deadline = (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + timeout_ms;
+        deadline = now_ms() + timeout_ms;
         for (;;) {
                 _cleanup_free_ char *text = NULL;
                 struct pollfd pfd = {.fd = ifd, .events = POLLIN};
@@ -80,8 +93,7 @@ int cg_events_wait(int dfd, const char *key, const char *value, int timeout_ms) 
                         return r;
                 if (events_has(text, key, value))
                         return 0;
-                clock_gettime(CLOCK_MONOTONIC, &ts);
-                now = (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+                now = now_ms();
                 if (now >= deadline)
                         return -ETIMEDOUT;
                 r = poll(&pfd, 1, (int) (deadline - now));
