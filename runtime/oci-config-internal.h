@@ -21,6 +21,13 @@ void oci_hooks_done(OciHookList *hooks);
 
 /* item: OciIdMapping * (linux.uidMappings and a mount's uidMappings have the same form) */
 int oci_parse_id_mapping(JsonCtx *c, json_t *v, void *item);
+/* uidMappings and gidMappings of the object v: the config's, or a mount's. */
+int oci_parse_id_mappings(JsonCtx *c,
+                          json_t *v,
+                          OciIdMapping **ret_uid,
+                          size_t *ret_n_uid,
+                          OciIdMapping **ret_gid,
+                          size_t *ret_n_gid);
 
 /* item: OciConfig *, whose linux.* fields it fills */
 int oci_parse_linux(JsonCtx *c, json_t *v, void *item);

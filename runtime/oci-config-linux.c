@@ -87,7 +87,12 @@ int oci_parse_id_mapping(JsonCtx *c, json_t *v, void *item) {
         return 0;
 }
 
-static int parse_mappings(JsonCtx *c, json_t *v, OciConfig *config) {
+int oci_parse_id_mappings(JsonCtx *c,
+                          json_t *v,
+                          OciIdMapping **ret_uid,
+                          size_t *ret_n_uid,
+                          OciIdMapping **ret_gid,
+                          size_t *ret_n_gid) {
         int r;
 
         r = json_ctx_array(c,
@@ -97,19 +102,30 @@ static int parse_mappings(JsonCtx *c, json_t *v, OciConfig *config) {
                            sizeof(OciIdMapping),
                            oci_parse_id_mapping,
                            json_item_done_nop,
-                           (void **) &config->uid_mappings,
-                           &config->n_uid_mappings);
+                           (void **) ret_uid,
+                           ret_n_uid);
         if (r < 0)
                 return r;
-        r = json_ctx_array(c,
-                           v,
-                           "gidMappings",
-                           0,
-                           sizeof(OciIdMapping),
-                           oci_parse_id_mapping,
-                           json_item_done_nop,
-                           (void **) &config->gid_mappings,
-                           &config->n_gid_mappings);
+        return json_ctx_array(c,
+                              v,
+                              "gidMappings",
+                              0,
+                              sizeof(OciIdMapping),
+                              oci_parse_id_mapping,
+                              json_item_done_nop,
+                              (void **) ret_gid,
+                              ret_n_gid);
+}
+
+static int parse_mappings(JsonCtx *c, json_t *v, OciConfig *config) {
+        int r;
+
+        r = oci_parse_id_mappings(c,
+                                  v,
+                                  &config->uid_mappings,
+                                  &config->n_uid_mappings,
+                                  &config->gid_mappings,
+                                  &config->n_gid_mappings);
         if (r < 0)
                 return r;
         if ((config->n_uid_mappings > 0 || config->n_gid_mappings > 0) &&

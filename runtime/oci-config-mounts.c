@@ -11,26 +11,8 @@
 static int parse_mount_mappings(JsonCtx *c, json_t *v, OciMount *m) {
         int r;
 
-        r = json_ctx_array(c,
-                           v,
-                           "uidMappings",
-                           0,
-                           sizeof(OciIdMapping),
-                           oci_parse_id_mapping,
-                           json_item_done_nop,
-                           (void **) &m->uid_mappings,
-                           &m->n_uid_mappings);
-        if (r < 0)
-                return r;
-        r = json_ctx_array(c,
-                           v,
-                           "gidMappings",
-                           0,
-                           sizeof(OciIdMapping),
-                           oci_parse_id_mapping,
-                           json_item_done_nop,
-                           (void **) &m->gid_mappings,
-                           &m->n_gid_mappings);
+        r = oci_parse_id_mappings(
+                c, v, &m->uid_mappings, &m->n_uid_mappings, &m->gid_mappings, &m->n_gid_mappings);
         if (r < 0)
                 return r;
         if ((m->n_uid_mappings > 0) != (m->n_gid_mappings > 0)) {
