@@ -39,6 +39,9 @@ typedef struct CgroupOps {
 DEFINE_TRIVIAL_CLEANUP_FUNC(CgroupHost *, cgroup_host_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Cgroup *, cgroup_free);
 
+/* A Cgroup of host with ops and no directory open yet (every fd -EBADF); NULL for OOM. */
+Cgroup *cgroup_alloc(const CgroupHost *host, const CgroupOps *ops);
+
 extern const CgroupOps cgroup_v1_ops;
 extern const CgroupOps cgroup_v2_ops;
 

@@ -609,18 +609,13 @@ int cgroup_new_systemd(const CgroupHost *host,
         Systemd *s;
         int r;
 
-        cg = calloc(1, sizeof(Cgroup));
+        cg = cgroup_alloc(host, &cgroup_systemd_ops);
         s = calloc(1, sizeof(Systemd));
         if (!cg || !s) {
                 free(s);
                 return -ENOMEM;
         }
-        cg->host = host;
-        cg->ops = &cgroup_systemd_ops;
         cg->backend = s;
-        cg->unified.fd = -EBADF;
-        for (CgroupController c = 0; c < _CGROUP_CONTROLLER_MAX; c++)
-                cg->v1[c].fd = -EBADF;
         r = cgroup_systemd_path_parse(path_spec, name, &s->slice, &s->unit, reterr_what);
         if (r < 0)
                 return r;

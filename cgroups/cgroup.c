@@ -29,18 +29,26 @@ static int dir_init(CgroupDir *dir, const CgroupHierarchy *hi, const char *spec,
         return 0;
 }
 
+Cgroup *cgroup_alloc(const CgroupHost *host, const CgroupOps *ops) {
+        Cgroup *cg = calloc(1, sizeof(Cgroup));
+
+        if (!cg)
+                return NULL;
+        cg->host = host;
+        cg->ops = ops;
+        cg->unified.fd = -EBADF;
+        for (CgroupController c = 0; c < _CGROUP_CONTROLLER_MAX; c++)
+                cg->v1[c].fd = -EBADF;
+        return cg;
+}
+
 int cgroup_new(const CgroupHost *host, const char *path_spec, const char *name, Cgroup **ret) {
         _cleanup_(cgroup_freep) Cgroup *cg = NULL;
         int r;
 
-        cg = calloc(1, sizeof(Cgroup));
+        cg = cgroup_alloc(host, host->mode == CGROUP_MODE_UNIFIED ? &cgroup_v2_ops : &cgroup_v1_ops);
         if (!cg)
                 return -ENOMEM;
-        cg->host = host;
-        cg->unified.fd = -EBADF;
-        for (CgroupController c = 0; c < _CGROUP_CONTROLLER_MAX; c++)
-                cg->v1[c].fd = -EBADF;
-        cg->ops = host->mode == CGROUP_MODE_UNIFIED ? &cgroup_v2_ops : &cgroup_v1_ops;
         if (host->unified.mount) {
                 r = dir_init(&cg->unified, &host->unified, path_spec, name);
                 if (r < 0)
@@ -63,14 +71,9 @@ int cgroup_new_at(const CgroupHost *host,
         _cleanup_(cgroup_freep) Cgroup *cg = NULL;
         int r;
 
-        cg = calloc(1, sizeof(Cgroup));
+        cg = cgroup_alloc(host, host->mode == CGROUP_MODE_UNIFIED ? &cgroup_v2_ops : &cgroup_v1_ops);
         if (!cg)
                 return -ENOMEM;
-        cg->host = host;
-        cg->unified.fd = -EBADF;
-        for (CgroupController c = 0; c < _CGROUP_CONTROLLER_MAX; c++)
-                cg->v1[c].fd = -EBADF;
-        cg->ops = host->mode == CGROUP_MODE_UNIFIED ? &cgroup_v2_ops : &cgroup_v1_ops;
         /* An absolute path resolves to itself, checked as at create: no "..", never the caller's own group
          * nor one of its ancestors. */
         if (host->unified.mount) {
