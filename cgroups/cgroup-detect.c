@@ -39,6 +39,18 @@ static const char *field(const char *line, const char *end, unsigned n, size_t *
         return p;
 }
 
+/* The v1 controller named by the n bytes at name (a mount option, or a /proc/PID/cgroup field), or
+ * -EINVAL; "io" is cgroup2's name, never a v1 hierarchy's. */
+static CgroupController v1_controller(const char *name, size_t n) {
+        char buf[32];
+
+        if (n == 0 || n >= sizeof(buf))
+                return _CGROUP_CONTROLLER_INVALID;
+        memcpy(buf, name, n);
+        buf[n] = '\0';
+        return strcmp(buf, "io") == 0 ? _CGROUP_CONTROLLER_INVALID : cgroup_controller_from_string(buf);
+}
+
 static int
 set_hierarchy(CgroupHierarchy *h, const char *root, size_t root_len, const char *mnt, size_t mnt_len) {
         h->root = unescape(root, root_len);
@@ -70,19 +82,12 @@ static int parse_mount_line(CgroupHost *h, const char *line, const char *end) {
                 return 0;
         for (const char *o = opts; o < opts + opts_len;) {
                 size_t n = strcspn(o, ",\n ");
-                char name[32];
-                CgroupController c;
+                CgroupController c = v1_controller(o, n);
 
-                if (n > 0 && n < sizeof(name)) {
-                        memcpy(name, o, n);
-                        name[n] = '\0';
-                        c = strcmp(name, "io") == 0 ? _CGROUP_CONTROLLER_INVALID
-                                                    : cgroup_controller_from_string(name);
-                        if (c >= 0 && !h->v1[c].mount) {
-                                r = set_hierarchy(&h->v1[c], root, root_len, mnt, mnt_len);
-                                if (r < 0)
-                                        return r;
-                        }
+                if (c >= 0 && !h->v1[c].mount) {
+                        r = set_hierarchy(&h->v1[c], root, root_len, mnt, mnt_len);
+                        if (r < 0)
+                                return r;
                 }
                 o += n + 1;
         }
@@ -103,19 +108,12 @@ static int parse_cgroup_line(CgroupHost *h, const char *line, const char *end) {
         }
         for (const char *o = c1 + 1; o < c2;) {
                 size_t n = strcspn(o, ",:");
-                char name[32];
-                CgroupController c;
+                CgroupController c = v1_controller(o, n);
 
-                if (n > 0 && n < sizeof(name)) {
-                        memcpy(name, o, n);
-                        name[n] = '\0';
-                        c = strcmp(name, "io") == 0 ? _CGROUP_CONTROLLER_INVALID
-                                                    : cgroup_controller_from_string(name);
-                        if (c >= 0 && !h->v1[c].own) {
-                                h->v1[c].own = strndup(c2 + 1, (size_t) (end - c2 - 1));
-                                if (!h->v1[c].own)
-                                        return -ENOMEM;
-                        }
+                if (c >= 0 && !h->v1[c].own) {
+                        h->v1[c].own = strndup(c2 + 1, (size_t) (end - c2 - 1));
+                        if (!h->v1[c].own)
+                                return -ENOMEM;
                 }
                 o += n + 1;
         }
