@@ -44,8 +44,9 @@ static void cgroup_container_done(CgroupContainer *c) {
         *c = (CgroupContainer){.root_fd = -EBADF, .dir_fd = -EBADF};
 }
 
-/* Opens the container and its group; logs and returns -errno. */
-static int cgroup_container_open(const GlobalOptions *g, const char *id, CgroupContainer *ret) {
+/* Opens the container and its group; logs and returns -errno. With unit, a systemd scope is opened
+ * through the systemd driver, in tether-systemd (cli-systemd.c), for changing it. */
+static int cgroup_container_open(const GlobalOptions *g, const char *id, bool unit, CgroupContainer *ret) {
         CgroupContainer c = {.root_fd = -EBADF, .dir_fd = -EBADF};
         char error[1024];
         int r;
@@ -62,7 +63,12 @@ static int cgroup_container_open(const GlobalOptions *g, const char *id, CgroupC
                 cgroup_container_done(&c);
                 return log_error("container '%s' is not running", id), -ESRCH;
         }
-        r = container_cgroup_open(c.state->cgroup_paths, &c.cgroup, error, sizeof(error));
+        if (unit && cli_systemd_switch_for(g, c.state->cgroup_paths, id) < 0) {
+                cgroup_container_done(&c);
+                return -EPROTONOSUPPORT;
+        }
+        r = unit ? container_cgroup_open_unit(c.state->cgroup_paths, id, &c.cgroup, error, sizeof(error))
+                 : container_cgroup_open(c.state->cgroup_paths, &c.cgroup, error, sizeof(error));
         if (r < 0) {
                 cgroup_container_done(&c);
                 return log_error_errno(r, "container '%s': %s", id, error);
@@ -83,7 +89,7 @@ static int pause_or_resume(const GlobalOptions *g, const char *verb, int argc, c
         if (argc != 2)
                 return cli_usage_error(verb, "ID", "expected exactly one container id");
         id = argv[1];
-        if (cgroup_container_open(g, id, &c) < 0)
+        if (cgroup_container_open(g, id, false, &c) < 0)
                 return 1;
         if (freeze && c.status != CONTAINER_RUNNING && c.status != CONTAINER_CREATED)
                 return log_error("container '%s' is not running or created (%s)",
@@ -353,9 +359,10 @@ int verb_update(const GlobalOptions *g, int argc, char **argv) {
         r = parse_update_args(argc, argv, flags, &path, &id);
         if (r != 0)
                 return r == 1 ? 0 : r;
-        if (path && read_resources_file(path, &file) < 0)
+        /* The container first: it may hand the command over to tether-systemd, which reads `-r -` then. */
+        if (cgroup_container_open(g, id, true, &c) < 0)
                 return 1;
-        if (cgroup_container_open(g, id, &c) < 0)
+        if (path && read_resources_file(path, &file) < 0)
                 return 1;
         r = oci_cgroup_resources(file ?: flags, NULL, 0, 0, &res);
         if (r < 0)
@@ -607,7 +614,7 @@ int verb_events(const GlobalOptions *g, int argc, char **argv) {
                 }
         if (argc - optind != 1)
                 return cli_usage_error("events", EVENTS_USAGE, "expected exactly one container id");
-        if (cgroup_container_open(g, argv[optind], &c) < 0)
+        if (cgroup_container_open(g, argv[optind], false, &c) < 0)
                 return 1;
         /* The state's lock is not held while events runs: it would block every other verb. */
         c.dir_fd = safe_close(c.dir_fd);

@@ -531,12 +531,6 @@ static int create_from_args(const GlobalOptions *g,
                                "invalid container id '%s': expected 1 to 128 of [A-Za-z0-9_.-], starting with a letter or digit",
                                a->id),
                        -EINVAL;
-        /* Refused rather than ignored: the container would end up in no unit at all. */
-        if (g->systemd_cgroup)
-                return log_error("container '%s': the systemd cgroup driver is not implemented yet; use "
-                                 "--cgroup-manager cgroupfs (the default)",
-                                 a->id),
-                       -EOPNOTSUPP;
         listen_fds = listen_fds_for_us();
         r = cli_check_preserve_fds(g, listen_fds + a->preserve_fds);
         if (r < 0)
@@ -587,6 +581,7 @@ static int create_from_args(const GlobalOptions *g,
                 .config_json = text,
                 .config_json_len = strlen(text),
                 .no_cgroup = g->no_cgroup,
+                .systemd_cgroup = g->systemd_cgroup,
         };
         r = container_create(root_fd, &o, config, ret_pid, &error);
         if (r < 0)

@@ -2,6 +2,7 @@
  * containerd read it to decide what they may ask for. Only what works is listed. */
 
 #include <jansson.h>
+#include <limits.h>
 #include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,6 +91,13 @@ static json_t *cgroup_annotations(CgroupHost *h) {
                                                           : "cgroupfs-v1");
 }
 
+/* The systemd driver: in this binary, or in tether-systemd beside it (cli-systemd.c). */
+static bool have_systemd_driver(const GlobalOptions *g) {
+        char path[PATH_MAX];
+
+        return cli_have_systemd_driver() || cli_systemd_build_path(g, path, sizeof(path)) >= 0;
+}
+
 int verb_features(const GlobalOptions *g, int argc, char **argv) {
         _cleanup_free_ char *text = NULL;
         CgroupHost *host = NULL;
@@ -122,7 +130,7 @@ int verb_features(const GlobalOptions *g, int argc, char **argv) {
                 "v2",
                 true,
                 "systemd",
-                false,
+                have_systemd_driver(g),
                 "systemdUser",
                 false,
                 "seccomp",

@@ -133,6 +133,9 @@ int verb_delete(const GlobalOptions *g, int argc, char **argv) {
         r = state_read(dir_fd, &s);
         if (r < 0 && !force)
                 return log_error_errno(r, "container '%s': failed to read its state", id), 1;
+        /* Its scope is stopped through systemd: before anything is killed, hand over if we cannot. */
+        if (s && cli_systemd_switch_for(g, s->cgroup_paths, id) < 0)
+                return 1;
         status = s ? container_state_status(s) : CONTAINER_STOPPED;
         if (status == CONTAINER_RUNNING && !force)
                 return log_error("container '%s' is running: stop it first, or use --force", id), 1;

@@ -13,6 +13,7 @@ typedef struct GlobalOptions {
         bool no_cgroup; /* --cgroup-manager disabled (crun's) */
         const char *self_exe; /* the path we were started from, before exe_seal() re-executed us */
         int inherited_fds_end; /* fds 3..this-1 were open when we started: all --preserve-fds may pass */
+        char **argv; /* main()'s, for handing the command over to tether-systemd (cli-systemd.c) */
 } GlobalOptions;
 
 typedef struct Verb {
@@ -45,6 +46,16 @@ int cli_open_container(const GlobalOptions *g, const char *id, int *ret_root_fd,
 /* Checks that --preserve-fds N passes on only fds the caller gave us, never one of the runtime's own;
  * logs and returns -EBADF if not. */
 int cli_check_preserve_fds(const GlobalOptions *g, unsigned n);
+
+/* The systemd cgroup driver is in tether-systemd (cli-systemd.c). Whether this binary has it; the path of
+ * the one that has (-ELOOP: this one; else -errno if it is not there). */
+bool cli_have_systemd_driver(void);
+int cli_systemd_build_path(const GlobalOptions *g, char *buf, size_t size);
+/* Without the driver, executes tether-systemd with our argv (what names the object for the error, logged);
+ * returns only on failure, -errno. With it, returns 0 at once. */
+int cli_systemd_switch(const GlobalOptions *g, const char *what);
+/* The same when a container's recorded cgroup is a systemd scope; else 0. */
+int cli_systemd_switch_for(const GlobalOptions *g, char **cgroup_paths, const char *id);
 
 /* Waits for pid, our child, forwarding our signals to it; returns its status (128+N after signal N). */
 int cli_wait_forwarding(pid_t pid);

@@ -14,22 +14,36 @@
 typedef struct ContainerCgroup {
         CgroupHost *host;
         Cgroup *cg;
+        char *systemd_spec; /* the systemd driver's cgroupsPath; NULL for the cgroupfs drivers */
 } ContainerCgroup;
 
 /* Whether create puts the container in a cgroup of its own: unless cgroups are disabled
- * (`--cgroup-manager disabled`), always as root; otherwise only when the config asks for one. */
-bool container_cgroup_wanted(const OciConfig *c, bool disabled);
+ * (`--cgroup-manager disabled`), always as root or in a systemd scope; otherwise only when the config asks
+ * for one. */
+bool container_cgroup_wanted(const OciConfig *c, bool disabled, bool systemd);
 
 /* Makes the container's group with the config's limits and puts pid in it, or fails with a message in
- * buf naming the field or the controller and hierarchy; then nothing is left. */
-int container_cgroup_create(
-        const OciConfig *c, const char *id, pid_t pid, ContainerCgroup *ret, char *buf, size_t size);
+ * buf naming the field or the controller and hierarchy; then nothing is left. With systemd, the group is
+ * a transient scope (tether-systemd only: -EPROTONOSUPPORT in tether, see cli-systemd.c). */
+int container_cgroup_create(const OciConfig *c,
+                            const char *id,
+                            bool systemd,
+                            pid_t pid,
+                            ContainerCgroup *ret,
+                            char *buf,
+                            size_t size);
 
 /* The key/value list to record in the state. */
 int container_cgroup_paths(const ContainerCgroup *cc, char ***ret);
 
-/* Opens the group recorded in paths (a ContainerState's cgroup_paths); -ENOENT if paths is NULL. */
+/* Opens the group recorded in paths (a ContainerState's cgroup_paths); -ENOENT if paths is NULL. A
+ * systemd scope is opened as the cgroup v2 group it is: enough to freeze, kill, list and read it. */
 int container_cgroup_open(char **paths, ContainerCgroup *ret, char *buf, size_t size);
+/* The same, but a systemd scope through the systemd driver, for changing or removing it: the unit's
+ * properties are set and the unit stopped, so that systemd keeps what we did (tether-systemd only). */
+int container_cgroup_open_unit(char **paths, const char *id, ContainerCgroup *ret, char *buf, size_t size);
+/* Whether paths record a systemd scope. */
+bool container_cgroup_paths_systemd(char **paths);
 
 /* Kills what is left in the group and removes it, waiting while it empties. */
 int container_cgroup_destroy(ContainerCgroup *cc, char *buf, size_t size);

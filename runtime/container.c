@@ -667,7 +667,7 @@ static int spawn_first_process(const ContainerOptions *o,
         _cleanup_close_ int parent_fd = -EBADF, child_fd = -EBADF;
         unsigned long flags = new_namespace_flags(c);
         size_t n_sources = mount_sources_count(c);
-        bool use_cgroup = container_cgroup_wanted(c, o->no_cgroup);
+        bool use_cgroup = container_cgroup_wanted(c, o->no_cgroup, o->systemd_cgroup);
         _cleanup_free_ int *sources = NULL;
         int fds[2], r;
         pid_t pid;
@@ -705,7 +705,8 @@ static int spawn_first_process(const ContainerOptions *o,
         if (r < 0)
                 return set_error(reterr, r, "failed to set process.oomScoreAdj");
         if (use_cgroup) {
-                r = container_cgroup_create(c, o->id, pid, cgroup, reterr->text, sizeof(reterr->text));
+                r = container_cgroup_create(
+                        c, o->id, o->systemd_cgroup, pid, cgroup, reterr->text, sizeof(reterr->text));
                 if (r < 0)
                         return r;
         }
@@ -847,9 +848,9 @@ int container_remove_cgroup(int dir_fd, ContainerError *reterr) {
                 return set_error(reterr, r, "failed to read the state");
         if (!s->cgroup_paths)
                 return 0;
-        r = container_cgroup_open(s->cgroup_paths, &cgroup, reterr->text, sizeof(reterr->text));
+        r = container_cgroup_open_unit(s->cgroup_paths, s->id, &cgroup, reterr->text, sizeof(reterr->text));
         if (r == -ENOENT)
-                return 0; /* gone already */
+                return 0; /* gone already (a scope: collected by systemd once empty) */
         if (r < 0)
                 return r;
         return container_cgroup_destroy(&cgroup, reterr->text, sizeof(reterr->text));

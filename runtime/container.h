@@ -21,6 +21,7 @@ typedef struct ContainerOptions {
         const char *config_json; /* the text config was parsed from, kept in ROOT/ID */
         size_t config_json_len;
         bool no_cgroup; /* `--cgroup-manager disabled`: no cgroup of the container's own */
+        bool systemd_cgroup; /* the group is a systemd scope (tether-systemd only: cli-systemd.c) */
 } ContainerOptions;
 
 /* What went wrong, for the CLI to log once: "failed to mount '/proc'" and the errno. */
@@ -42,7 +43,7 @@ int container_start(int dir_fd, ContainerError *reterr);
 int container_run_poststop(int dir_fd, ContainerError *reterr);
 
 /* Removes the container's cgroup (killing what is left in it) once its process is gone, for `delete` and
- * `run`; 0 if it has none. */
+ * `run`; 0 if it has none. A systemd scope is stopped (cli_systemd_switch_for() first). */
 int container_remove_cgroup(int dir_fd, ContainerError *reterr);
 
 /* The config kept in ROOT/ID at create. */

@@ -39,7 +39,7 @@ static void print_help(FILE *f) {
               "  --log FILE          also log to FILE\n"
               "  --log-format FMT    text or json, for --log\n"
               "  --debug             log debug messages\n"
-              "  --systemd-cgroup    place containers in systemd units (not implemented yet)\n"
+              "  --systemd-cgroup    place containers in transient systemd scopes (slice:prefix:name)\n"
               "  --cgroup-manager M  cgroupfs (the default), systemd or disabled\n"
               "  -v, --version       print the version\n"
               "  -h, --help          print this help\n"
@@ -97,7 +97,7 @@ static int seal_self(GlobalOptions *g, char **argv) {
 }
 
 int main(int argc, char *argv[]) {
-        GlobalOptions g = {.root = "/run/tether", .inherited_fds_end = first_unused_fd()};
+        GlobalOptions g = {.root = "/run/tether", .inherited_fds_end = first_unused_fd(), .argv = argv};
         int c, r;
 
         opterr = 0;
@@ -161,6 +161,10 @@ int main(int argc, char *argv[]) {
 
         for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
                 if (strcmp(argv[optind], verbs[i].name) == 0) {
+                        /* create and run make the scope: in tether-systemd (cli-systemd.c), sealed there */
+                        if (g.systemd_cgroup && verbs[i].makes_processes && verbs[i].run != verb_exec &&
+                            cli_systemd_switch(&g, "--systemd-cgroup") < 0)
+                                return 1;
                         if (verbs[i].makes_processes && seal_self(&g, argv) < 0)
                                 return 1;
                         r = verbs[i].run(&g, argc - optind, argv + optind);

@@ -288,14 +288,6 @@ def test_bad_input_is_refused_and_nothing_is_made(cg, rt, resources, cgroups_pat
     rt.assert_nothing_left()
 
 
-def test_systemd_cgroup_is_refused_clearly(cg, rt):
-    r = rt.tether("--systemd-cgroup", "run", "--bundle", rt.bundle(config(rt, cg, "sd", ["true"])), "sd")
-    err = failed(r)
-    assert "the systemd cgroup driver is not implemented yet" in err, err
-    assert cg.exists() == []
-    rt.assert_nothing_left()
-
-
 # -- pause, resume, update, events ---------------------------------------------------------------------
 
 
@@ -521,7 +513,7 @@ def test_features_lists_the_hosts_cgroups(rt):
     assert r.returncode == 0, r.stderr
     f = json.loads(r.stdout)
     assert f["linux"]["cgroup"]["v1"] and f["linux"]["cgroup"]["v2"]
-    assert not f["linux"]["cgroup"]["systemd"]
+    assert f["linux"]["cgroup"]["systemd"]  # tether-systemd is beside it (test_runtime_systemd_cgroup.py)
     mounts = cgroup_mounts()
     a = f["annotations"]
     assert a["io.tether.cgroup.mode"] == ("hybrid" if "unified" in mounts and "memory" in mounts else

@@ -188,6 +188,8 @@ class Run:
         tether, init = binaries(self.build)
         os.makedirs(os.path.join(share, "bin"))
         shutil.copy(tether, os.path.join(share, "bin", "tether"))
+        # the systemd cgroup driver's build, which tether runs from beside itself (runtime/cli-systemd.c)
+        shutil.copy(os.path.join(os.path.dirname(tether), "tether-systemd"), os.path.join(share, "bin"))
         shutil.copy(init, os.path.join(share, "bin", "tether-init"))
         shutil.copy(os.path.join(HERE, "guest", "start.sh"), os.path.join(share, "start"))
         os.makedirs(os.path.join(share, "bin", "tests"))

@@ -7,7 +7,7 @@ set -eu
 in=$(dirname "$(readlink -f "$0")")
 export TETHER_VM_IN="$in" HOME=/root
 . "$in/env"
-install -m 0755 "$in/bin/tether" "$in/bin/tether-init" /usr/local/bin/
+install -m 0755 "$in/bin/tether" "$in/bin/tether-systemd" "$in/bin/tether-init" /usr/local/bin/
 if [ -n "${TETHER_VM_SHARE:-}" ]; then
         mkdir -p "$TETHER_VM_SHARE"
         mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 tether-vm-share "$TETHER_VM_SHARE"
