@@ -639,6 +639,25 @@ def test_docker_exec_and_force_remove(docker):
     assert not docker.state_left(cid), "tether's state outlived `docker rm -f`"
 
 
+def test_docker_memory_limit_reaches_the_host(docker):
+    """docker run --runtime tether --memory 32m, under the daemon's --cgroup-parent PARENT (cgroupfs driver):
+    the container's memory group below our own has the limit, read from the host while it runs; gone after
+    rm -f."""
+    cid = docker.ok("run", "--detach", "--runtime", "tether", "--network", "none", "--memory", "32m", IMAGE,
+                    "sleep", "600").strip()
+    docker.cids.append(cid)
+    with open(os.path.join(docker.state_left(cid), "state.json")) as f:
+        group = json.load(f)["cgroupPaths"]["memory"]
+    assert docker.cgroup.name in group, group
+    mount = [m for m, root, fstype, options in _cgroup_mounts() if fstype == "cgroup" and "memory" in options][0]
+    path = os.path.join(mount + group, "memory.limit_in_bytes")
+    with open(path) as f:
+        assert int(f.read()) == 32 << 20
+    docker.ok("rm", "--force", cid)
+    assert not os.path.exists(os.path.dirname(path))
+    assert not docker.state_left(cid), "tether's state outlived `docker rm -f`"
+
+
 def test_podman_memory_limit_reaches_the_host(podman):
     """podman --runtime tether run --cgroups=no-conmon --cgroup-parent PARENT --memory 32m: the container's
     memory group below our own has the limit, read from the host while it runs; gone after rm -f."""
