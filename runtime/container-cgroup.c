@@ -150,6 +150,16 @@ int container_cgroup_create(const OciConfig *c,
                 return fail(buf, size, r, "cgroup '%s' exists already", cgroup_get_path(cc.cg));
         if (r == -EINVAL || r == -ERANGE)
                 return fail(buf, size, r, "invalid linux.resources: %s", what ?: "");
+        /* cgroup v2's "no internal processes" rule keeps controllers out of a group with processes, such as
+         * a login session's scope: tether never changes groups it did not make, so say what works. */
+        if (r == -EOPNOTSUPP && !systemd && cc.host->mode == CGROUP_MODE_UNIFIED)
+                return fail(
+                        buf,
+                        size,
+                        r,
+                        "cannot make its cgroup: %s; give an absolute linux.cgroupsPath (or --cgroup-parent) "
+                        "below a group that has it enabled, or use --systemd-cgroup",
+                        what ?: "");
         if (r < 0)
                 return fail(buf, size, r, "cannot make its cgroup: %s", what ?: "");
         *ret = cc;

@@ -171,3 +171,20 @@ def test_a_cgroups_path_without_a_slice_is_refused(tether, state_root, rootfs):
 def test_features_says_the_systemd_driver_is_there(tether):
     r = run([tether, "features"])
     assert json.loads(r.stdout)["linux"]["cgroup"]["systemd"] is True
+
+
+def test_cgroupfs_in_a_busy_group_names_the_ways_out(tether, state_root, rootfs):
+    """Without --systemd-cgroup the default group is below the caller's own, here this test's service, which
+    has processes, so cgroup v2 keeps its controllers from its children; tether changes no group it did not
+    make: the error says what works, and nothing is made."""
+    own = read("/proc/self/cgroup").split("::", 1)[1]
+    if "memory" in read(f"/sys/fs/cgroup{own}/cgroup.subtree_control").split():
+        pytest.skip(f"the memory controller is enabled below {own}")
+    cid = f"tvm-{uuid.uuid4().hex[:10]}"
+    r = run([tether, "--root", state_root, "run", "--rm", "--rootfs", rootfs, "--memory", "32m", cid, "--",
+             "true"], stdin=subprocess.DEVNULL)
+    assert r.returncode == 1
+    assert "memory controller: not enabled in" in r.stderr, r.stderr
+    assert "give an absolute linux.cgroupsPath" in r.stderr and "--systemd-cgroup" in r.stderr, r.stderr
+    assert not os.path.exists(f"/sys/fs/cgroup{own}/tether/{cid}")
+    assert not os.path.exists(os.path.join(state_root, cid))
