@@ -14,6 +14,7 @@
 #include "exit-record.h"
 #include "macro.h"
 #include "signal-name.h"
+#include "time-format.h"
 
 #define EXIT_RECORD_TMP "exit.json.tmp"
 
@@ -72,17 +73,7 @@ int exit_record_read_boot_id(char buf[EXIT_RECORD_BOOT_ID_MAX]) {
 }
 
 int exit_record_format_time(const struct timespec *ts, char *buf, size_t size) {
-        struct tm tm;
-        size_t n;
-
-        if (ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000L || !gmtime_r(&ts->tv_sec, &tm))
-                return -EINVAL;
-        n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-        if (n == 0)
-                return -ENOBUFS;
-        if ((size_t) snprintf(buf + n, size - n, ".%09ldZ", ts->tv_nsec) >= size - n)
-                return -ENOBUFS;
-        return 0;
+        return time_format_rfc3339_ns(ts, buf, size);
 }
 
 /* The id as a JSON string's contents: ids are checked ([A-Za-z0-9_.-], common/id.h), but the record is
