@@ -228,7 +228,7 @@ static int read_unified_masks(CgroupHost *h) {
         return 0;
 }
 
-int cgroup_host_detect(CgroupHost **ret) {
+static int host_detect(const char *cgroup_file, CgroupHost **ret) {
         _cleanup_(cgroup_host_freep) CgroupHost *h = NULL;
         _cleanup_free_ char *mountinfo = NULL, *self_cgroup = NULL;
         int r;
@@ -236,7 +236,7 @@ int cgroup_host_detect(CgroupHost **ret) {
         r = cg_read_at(AT_FDCWD, "/proc/self/mountinfo", &mountinfo);
         if (r < 0)
                 return r;
-        r = cg_read_at(AT_FDCWD, "/proc/self/cgroup", &self_cgroup);
+        r = cg_read_at(AT_FDCWD, cgroup_file, &self_cgroup);
         if (r < 0)
                 return r;
         r = cgroup_host_parse(mountinfo, self_cgroup, &h);
@@ -249,6 +249,19 @@ int cgroup_host_detect(CgroupHost **ret) {
         }
         *ret = TAKE_PTR(h);
         return 0;
+}
+
+int cgroup_host_detect(CgroupHost **ret) {
+        return host_detect("/proc/self/cgroup", ret);
+}
+
+int cgroup_host_detect_pid(pid_t pid, CgroupHost **ret) {
+        char path[64];
+
+        if (pid <= 0)
+                return -EINVAL;
+        snprintf(path, sizeof(path), "/proc/%d/cgroup", (int) pid);
+        return host_detect(path, ret);
 }
 
 static void hierarchy_done(CgroupHierarchy *hi) {

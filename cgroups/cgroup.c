@@ -107,6 +107,27 @@ Cgroup *cgroup_free(Cgroup *cg) {
         return NULL;
 }
 
+int cgroup_open_pid(const CgroupHost *host, pid_t pid, Cgroup **ret, const char **reterr_what) {
+        _cleanup_(cgroup_host_freep) CgroupHost *seen = NULL;
+        _cleanup_(cgroup_freep) Cgroup *cg = NULL;
+        const char *groups[_CGROUP_CONTROLLER_MAX] = {};
+        int r;
+
+        r = cgroup_host_detect_pid(pid, &seen);
+        if (r < 0)
+                return r;
+        for (CgroupController c = 0; c < _CGROUP_CONTROLLER_MAX; c++)
+                groups[c] = host->v1[c].mount ? seen->v1[c].own : NULL;
+        r = cgroup_new_at(host, groups, host->unified.mount ? seen->unified.own : NULL, &cg);
+        if (r < 0)
+                return r;
+        r = cgroup_open(cg, reterr_what);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(cg);
+        return 0;
+}
+
 const char *cgroup_get_path(const Cgroup *cg) {
         if (cg->unified.path)
                 return cg->unified.path;

@@ -75,6 +75,9 @@ typedef struct CgroupHost {
 int cgroup_host_parse(const char *mountinfo, const char *self_cgroup, CgroupHost **ret);
 /* The above for this process, plus the unified masks read from its cgroup2 group. */
 int cgroup_host_detect(CgroupHost **ret);
+/* The same as seen by process pid: its groups are the "own" ones (pid must stay unreaped meanwhile, as a
+ * shim's container stays until it reaps it). */
+int cgroup_host_detect_pid(pid_t pid, CgroupHost **ret);
 CgroupHost *cgroup_host_free(CgroupHost *h);
 
 /* Whether c has a v1 hierarchy of its own (or a co-mounted one). */
@@ -299,6 +302,11 @@ int cgroup_new_at(const CgroupHost *host,
                   const char *const groups[_CGROUP_CONTROLLER_MAX],
                   const char *unified_group,
                   Cgroup **ret);
+
+/* The groups process pid is in (it must stay unreaped meanwhile), found again as cgroup_new_at() does and
+ * opened: a shim watches its container's OOM kills and stats so. host is the caller's. -EINVAL if pid
+ * shares a group with the caller (or one above it): that is no container's own. Touches nothing. */
+int cgroup_open_pid(const CgroupHost *host, pid_t pid, Cgroup **ret, const char **reterr_what);
 
 /* The group's path in the hierarchy the driver tracks it by (the unified one where there is one). */
 const char *cgroup_get_path(const Cgroup *cg);

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <strings.h>
 
 #define SIGNAL_RTMIN_KERNEL 34
@@ -89,4 +90,18 @@ static inline int signal_from_string(const char *s) {
         if (strcasecmp(s, "POLL") == 0)
                 return SIGIO;
         return -EINVAL;
+}
+
+/* "SIGKILL", "SIGRTMIN+2": what the shim reports; -EINVAL for no such signal. buf of 16 bytes is enough. */
+static inline int signal_format(int sig, char *buf, size_t size) {
+        const char *name = signal_to_string(sig);
+        int n;
+
+        if (name)
+                n = snprintf(buf, size, "SIG%s", name);
+        else if (sig >= SIGNAL_RTMIN_KERNEL && sig <= SIGNAL_RTMAX_KERNEL)
+                n = snprintf(buf, size, "SIGRTMIN+%d", sig - SIGNAL_RTMIN_KERNEL);
+        else
+                return -EINVAL;
+        return n < 0 || (size_t) n >= size ? -ENOBUFS : 0;
 }

@@ -107,14 +107,11 @@ int exit_record_format(const ExitRecord *r, char *buf, size_t size) {
             exit_record_format_time(&r->exited_at, exited, sizeof(exited)) < 0)
                 return -EINVAL;
         if (r->signal != 0) {
-                const char *name = signal_to_string(r->signal);
+                char name[16];
 
-                if (name)
-                        snprintf(signal, sizeof(signal), "\"SIG%s\"", name);
-                else if (r->signal >= SIGNAL_RTMIN_KERNEL && r->signal <= SIGNAL_RTMAX_KERNEL)
-                        snprintf(signal, sizeof(signal), "\"SIGRTMIN+%d\"", r->signal - SIGNAL_RTMIN_KERNEL);
-                else
+                if (signal_format(r->signal, name, sizeof(name)) < 0)
                         return -EINVAL;
+                snprintf(signal, sizeof(signal), "\"%s\"", name);
         }
         if (oom_victim_names[r->oom_victim])
                 snprintf(victim, sizeof(victim), "\"%s\"", oom_victim_names[r->oom_victim]);
