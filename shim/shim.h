@@ -80,6 +80,7 @@ struct Shim {
         char *unit; /* the systemd unit the shim runs as; NULL if none */
         int ready_fd; /* the starter's pipe until ready; -EBADF after */
         int exit_status; /* the shim's own: 0, or 1 if it failed before the container ran */
+        char fail_message[1024]; /* why, for the starter */
 };
 
 /* tether-shim.c: diagnostics (stderr, the journal under systemd), readiness for systemd */

@@ -245,7 +245,8 @@ static void fail_start(Shim *s, bool created, const char *fmt, ...) {
         (void) vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
         shim_log(s, "%s", msg);
-        report_ready(s, "%s", msg);
+        /* the starter hears it once nothing is left (tether-shim.c), so it may reuse the id at once */
+        snprintf(s->fail_message, sizeof(s->fail_message), "%s", msg);
         s->exit_status = 1;
         s->state = SHIM_STATE_STOPPED;
         if (created)

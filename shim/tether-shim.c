@@ -29,6 +29,7 @@
 #define LOCK_FILE "lock"
 #define LOG_FILE "ctr.log"
 #define SHIM_LOG_FILE "shim.log"
+#define SHIM_PID_FILE "shim.pid"
 
 static const char usage_text[] =
         "Usage: tether-shim --id ID --bundle DIR [--runtime PATH] [--runtime-arg ARG]... [--state-dir DIR]\n"
@@ -243,7 +244,7 @@ static int take_state_dir(const ShimOptions *o, int *ret_dir_fd) {
 /* A start that failed leaves nothing: the starter has the error. */
 static void remove_state_dir(const ShimOptions *o, int dir_fd) {
         static const char *const files[] = {
-                LOCK_FILE, "pid", LOG_FILE, SHIM_LOG_FILE, "bus", EXIT_RECORD_FILE};
+                LOCK_FILE, "pid", LOG_FILE, SHIM_LOG_FILE, SHIM_PID_FILE, "bus", EXIT_RECORD_FILE};
         char path[PATH_MAX];
 
         for (size_t i = 0; i < ELEMENTSOF(files); i++)
@@ -296,6 +297,15 @@ static int detach(int dir_fd, int *ret_ready_fd) {
         return 0;
 }
 
+/* STATE/ID/shim.pid: who to signal (a `systemctl stop` by hand); the lock says whether it still lives. */
+static void write_shim_pid(int dir_fd) {
+        _cleanup_close_ int fd =
+                openat(dir_fd, SHIM_PID_FILE, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+
+        if (fd >= 0)
+                (void) dprintf(fd, "%d\n", (int) getpid());
+}
+
 static void on_signal(struct ev_loop *loop, ev_io *w, int revents) {
         Shim *s = w->data;
         struct signalfd_siginfo si;
@@ -303,6 +313,9 @@ static void on_signal(struct ev_loop *loop, ev_io *w, int revents) {
         while (read(w->fd, &si, sizeof(si)) == (ssize_t) sizeof(si)) {
                 if (si.ssi_signo == SIGCHLD)
                         shim_reap_children(s);
+                else if ((si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) &&
+                         s->state == SHIM_STATE_STOPPED)
+                        ev_timer_stop(loop, &s->linger); /* recorded already: no reason to linger */
                 else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
                         /* systemctl stop, or a stop by hand: the container goes gracefully */
                         (void) shim_stop(s, s->o->stop_timeout);
@@ -409,6 +422,7 @@ int main(int argc, char **argv) {
                 remove_state_dir(&o, s.dir_fd);
                 return 1;
         }
+        write_shim_pid(s.dir_fd);
         /* the container's orphans, and the container itself once the runtime's create exits, are ours */
         (void) prctl(PR_SET_CHILD_SUBREAPER, 1);
         r = run(&s);
@@ -416,13 +430,15 @@ int main(int argc, char **argv) {
                 shim_log(&s, "container '%s': %s", o.id, strerror(-r));
                 s.exit_status = 1;
         }
-        if (s.ready_fd >= 0) { /* never became ready */
-                dprintf(s.ready_fd, "container '%s': the shim failed before it ran\n", o.id);
+        shim_done_free(&s);
+        if (s.ready_fd >= 0) /* never became ready */
                 s.exit_status = 1;
-        }
         if (s.exit_status != 0 && s.record.exited_at.tv_sec == 0)
                 remove_state_dir(&o, s.dir_fd);
-        shim_done_free(&s);
+        if (s.ready_fd >= 0)
+                dprintf(s.ready_fd,
+                        "%s\n",
+                        s.fail_message[0] ? s.fail_message : "the shim failed before the container ran");
         safe_close(s.dir_fd);
         free(o.runtime_args);
         return s.exit_status;

@@ -1,0 +1,299 @@
+"""tether-shim with the real runtime: busybox containers from the runtime tests' rootfs, the shim's object
+read and driven with busctl on its socket (an independent client), exit.json checked on disk.
+
+Each shim runs with --runtime TETHER --runtime-arg --root --runtime-arg <the test's state>, its own
+--state-dir below the test's directory, and the containers' cgroups below the test's marker group."""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+
+import pytest
+
+import runtime_helpers
+from helpers import TIMEOUT
+from runtime_helpers import base, rootfs, rt  # noqa: F401 (fixtures)
+
+runtime_helpers.skip_unless_selected()
+
+SHIM = os.environ.get("TETHER_SHIM")
+IFACE = "io.tether.Shim1.Container"
+CRI_LINE = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z) (stdout|stderr) ([PF]) (.*)$")
+
+pytestmark = pytest.mark.skipif(not SHIM, reason="TETHER_SHIM names no tether-shim")
+
+
+class Shims:
+    """The test's shims: their state directory, busctl on their sockets, and cleanup."""
+
+    def __init__(self, rt):
+        self.rt = rt
+        self.state = os.path.join(rt.work, "shim-state")
+        self.ids = []
+
+    def argv(self, cid, bundle, *opts):
+        return [SHIM, "--id", cid, "--bundle", bundle, "--runtime", runtime_helpers.TETHER,
+                "--runtime-arg", "--root", "--runtime-arg", self.rt.root, "--state-dir", self.state, *opts]
+
+    def start(self, cid, config, *opts, check=True):
+        """Starts a detached shim for config; returns the starter's CompletedProcess (it exits once the
+        container runs, or with the runtime's error)."""
+        self.ids.append(cid)
+        self.rt._track(cid)
+        r = subprocess.run(self.argv(cid, self.rt.bundle(config), *opts), stdin=subprocess.DEVNULL,
+                           capture_output=True, timeout=TIMEOUT)
+        if check:
+            assert r.returncode == 0, r.stderr.decode()
+        return r
+
+    def path(self, cid, name):
+        return os.path.join(self.state, cid, name)
+
+    def address(self, cid):
+        return "unix:path=" + self.path(cid, "bus")
+
+    def busctl(self, cid, *args, timeout=TIMEOUT):
+        return subprocess.run(["busctl", "--address=" + self.address(cid), f"--timeout={timeout}", *args],
+                              capture_output=True, text=True, timeout=timeout + 5)
+
+    def call(self, cid, method, *sig_args):
+        return self.busctl(cid, "call", "io.tether.Shim1", f"/io/tether/Shim1/{cid.replace('-', '_2d')}", IFACE,
+                           method, *sig_args)
+
+    def prop(self, cid, name):
+        r = self.busctl(cid, "get-property", "io.tether.Shim1", f"/io/tether/Shim1/{cid.replace('-', '_2d')}",
+                        IFACE, name)
+        assert r.returncode == 0, r.stderr
+        return r.stdout.strip()
+
+    def wait_shim_gone(self, cid):
+        """Until the shim lets go of its lock: it has exited."""
+        r = subprocess.run(["flock", "-w", str(TIMEOUT), self.path(cid, "lock"), "true"], timeout=TIMEOUT + 5)
+        assert r.returncode == 0, f"the shim of {cid} is still there"
+
+    def record(self, cid):
+        with open(self.path(cid, "exit.json")) as f:
+            return json.load(f)
+
+    def log_entries(self, cid, name="ctr.log"):
+        with open(self.path(cid, name)) as f:
+            lines = f.read().splitlines()
+        entries = [CRI_LINE.match(line) for line in lines]
+        assert all(entries), [line for line, m in zip(lines, entries) if not m][:3]
+        return [(m.group(2), m.group(3), m.group(4)) for m in entries]
+
+    def shim_pid(self, cid):
+        with open(self.path(cid, "shim.pid")) as f:
+            return int(f.read())
+
+    def close(self):
+        for cid in self.ids:
+            if not os.path.exists(self.path(cid, "lock")):
+                continue
+            # a container still there: the runtime kills it, its shim records that and goes
+            self.rt.tether("kill", cid, "KILL")
+            try:
+                os.kill(self.shim_pid(cid), signal.SIGTERM)   # ends a lingering shim
+            except (OSError, ValueError):
+                pass
+            self.wait_shim_gone(cid)
+
+
+@pytest.fixture
+def shims(rt):
+    s = Shims(rt)
+    yield s
+    s.close()
+
+
+def joined(entries):
+    """The lines a stream's entries make: P entries are parts of the line the next F entry ends."""
+    lines, part = [], ""
+    for stream, tag, text in entries:
+        part += text
+        if tag == "F":
+            lines.append((stream, part))
+            part = ""
+    return lines, part
+
+
+def sh(rt, script, **linux):
+    config = rt.config(["sh", "-c", script])
+    config["linux"].update(linux)
+    return config
+
+
+def test_exit_code_and_output_are_recorded(shims, rt):
+    shims.start("ex", sh(rt, "echo out; echo err >&2; exit 42"))
+    shims.wait_shim_gone("ex")
+    rec = shims.record("ex")
+    assert rec["id"] == "ex"
+    assert (rec["exit_code"], rec["signal"], rec["core_dumped"], rec["oom_killed"], rec["oom_victim"]) == \
+        (42, None, False, False, None)
+    assert rec["started_at"] <= rec["exited_at"]
+    with open("/proc/sys/kernel/random/boot_id") as f:
+        assert rec["boot_id"] == f.read().strip()
+    # two pipes: the order between the streams is the loop's, within each it is the container's
+    assert sorted(shims.log_entries("ex")) == [("stderr", "F", "err"), ("stdout", "F", "out")]
+    # the runtime's delete ran: no container state left
+    assert rt.state_entries() == []
+
+
+def test_wait_before_and_after_the_exit_and_sigkill_recorded(shims, rt):
+    shims.start("w", sh(rt, "sleep 600"), "--linger", "60")
+    assert shims.prop("w", "State") == 's "running"'
+    with open(shims.path("w", "pid")) as f:
+        assert shims.prop("w", "Pid") == f"u {int(f.read())}"
+    waiter = subprocess.Popen(["busctl", "--address=" + shims.address("w"), f"--timeout={TIMEOUT}", "call",
+                               "io.tether.Shim1", "/io/tether/Shim1/w", IFACE, "Wait"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    r = shims.call("w", "Kill", "sb", "KILL", "false")
+    assert r.returncode == 0, r.stderr
+    out, err = waiter.communicate(timeout=TIMEOUT)
+    assert waiter.returncode == 0, err
+    assert out.strip() == 'isb 137 "SIGKILL" false'
+    # on disk before the answer: the record was there when Wait came back
+    rec = shims.record("w")
+    assert (rec["exit_code"], rec["signal"], rec["oom_killed"]) == (137, "SIGKILL", False)
+    # after the exit, while it lingers: at once, and the properties say how it ended
+    r = shims.call("w", "Wait")
+    assert r.stdout.strip() == 'isb 137 "SIGKILL" false', r.stderr
+    assert shims.prop("w", "State") == 's "stopped"'
+    assert shims.prop("w", "ExitCode") == "i 137"
+    assert shims.prop("w", "ExitSignal") == 's "SIGKILL"'
+    r = shims.call("w", "Kill", "sb", "TERM", "false")
+    assert r.returncode != 0 and "container 'w' is not running (stopped)" in r.stderr, r.stderr
+    os.kill(shims.shim_pid("w"), signal.SIGTERM)   # a lingering shim goes on SIGTERM
+    shims.wait_shim_gone("w")
+
+
+def test_methods_refuse_bad_input_naming_the_container(shims, rt):
+    shims.start("m", sh(rt, "sleep 600"))
+    r = shims.call("m", "Kill", "sb", "NOPE", "false")
+    assert r.returncode != 0 and "container 'm': unknown signal 'NOPE'" in r.stderr, r.stderr
+    r = shims.call("m", "Resume")
+    assert r.returncode != 0 and "container 'm' is not paused (running)" in r.stderr, r.stderr
+    r = shims.call("m", "Kill", "s", "TERM")   # wrong signature
+    assert r.returncode != 0
+    assert shims.prop("m", "State") == 's "running"'
+    generation = int(shims.prop("m", "Generation").split()[1])
+    assert shims.call("m", "Pause").returncode == 0
+    assert shims.prop("m", "State") == 's "paused"'
+    assert int(shims.prop("m", "Generation").split()[1]) > generation
+    assert shims.call("m", "Resume").returncode == 0
+    assert shims.prop("m", "State") == 's "running"'
+
+
+def test_stop_sends_term_then_kill_after_the_timeout(shims, rt):
+    shims.start("st", sh(rt, "trap 'exit 7' TERM; sleep 600 & wait"), "--linger", "60")
+    r = shims.call("st", "Stop", "t", str(30 * 10**6))
+    assert r.returncode == 0, r.stderr
+    assert shims.record("st")["exit_code"] == 7
+    os.kill(shims.shim_pid("st"), signal.SIGTERM)
+    shims.wait_shim_gone("st")
+    # PID 1 of its namespace ignores TERM without a handler: the KILL after the timeout ends it
+    shims.start("st2", sh(rt, "sleep 600"), "--linger", "60")
+    r = shims.call("st2", "Stop", "t", str(200 * 1000))
+    assert r.returncode == 0, r.stderr
+    assert (shims.record("st2")["exit_code"], shims.record("st2")["signal"]) == (137, "SIGKILL")
+
+
+def test_stats_come_from_the_containers_cgroup(shims, rt):
+    shims.start("s", sh(rt, "sleep 600 & wait"))
+    r = shims.call("s", "Stats")
+    assert r.returncode == 0, r.stderr
+    values = dict(re.findall(r'"(\w+)" t (\d+)', r.stdout))
+    assert int(values["PidsCurrent"]) == 2   # sh and sleep
+    assert int(values["MemoryUsage"]) > 0
+
+
+def test_oom_kill_is_recorded_with_its_victim(shims, rt):
+    config = rt.config(["tail", "/dev/zero"])   # no newline ever: tail's buffer grows until the OOM killer
+    config["linux"]["resources"] = {"memory": {"limit": 16 << 20, "swap": 16 << 20}}
+    shims.start("oom", config)
+    shims.wait_shim_gone("oom")
+    rec = shims.record("oom")
+    assert (rec["exit_code"], rec["signal"], rec["oom_killed"], rec["oom_victim"]) == \
+        (137, "SIGKILL", True, "first-process"), rec
+
+
+def test_killing_the_starters_session_leaves_the_container_running(shims, rt):
+    shims.ids.append("sess")
+    rt._track("sess")
+    argv = " ".join(shims.argv("sess", rt.bundle(sh(rt, "sleep 600"))))
+    # the starter in a session and process group of its own, which then is killed whole
+    p = subprocess.Popen(["setsid", "sh", "-c", f"{argv} && exec sleep 600"], stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while not os.path.exists(shims.path("sess", "bus")) or shims.busctl("sess", "status").returncode != 0:
+            assert time.monotonic() < deadline and p.poll() is None, "the shim never served its socket"
+            time.sleep(0.05)
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait(TIMEOUT)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert shims.prop("sess", "State") == 's "running"'
+
+
+def test_ten_megabytes_of_stdout_arrive_whole(shims, rt):
+    line = "0123456789" * 6 + "abc"   # 64 bytes with its newline
+    n = (10 << 20) // 64
+    shims.start("big", sh(rt, f"yes {line} | head -n {n}"))
+    shims.wait_shim_gone("big")
+    assert shims.record("big")["exit_code"] == 0
+    lines, rest = joined(shims.log_entries("big"))
+    assert rest == ""
+    assert len(lines) == n
+    assert set(lines) == {("stdout", line)}
+
+
+def test_rotation_keeps_the_last_lines_in_order(shims, rt):
+    shims.start("rot", sh(rt, "seq 1 30000"), "--log-max-size", "200000", "--log-max-files", "3")
+    shims.wait_shim_gone("rot")
+    assert not os.path.exists(shims.path("rot", "ctr.log.3"))
+    entries = []
+    for name in ("ctr.log.2", "ctr.log.1", "ctr.log"):
+        assert os.path.getsize(shims.path("rot", name)) <= 200000
+        entries += shims.log_entries("rot", name)
+    lines, rest = joined(entries)
+    # the first line may be the rest of one whose start went with an older file: left out
+    assert rest == ""
+    numbers = [int(text) for stream, text in lines[1:]]
+    assert numbers[-1] == 30000
+    assert numbers == list(range(numbers[0], 30001)), "a line is missing or out of order"
+    assert numbers[0] > 1
+
+
+def test_bad_input_is_refused_and_leaves_nothing(shims, rt):
+    bundle = rt.bundle(sh(rt, "true"))
+    r = subprocess.run([SHIM, "--id", "../x", "--bundle", bundle], capture_output=True, text=True, timeout=TIMEOUT)
+    assert r.returncode == 2 and "invalid container id '../x'" in r.stderr, r.stderr
+    r = subprocess.run([SHIM, "--id", "x"], capture_output=True, text=True, timeout=TIMEOUT)
+    assert r.returncode == 2 and "--id and --bundle are required" in r.stderr, r.stderr
+    r = subprocess.run([SHIM, "--id", "x", "--bundle", bundle, "--log-driver", "syslog"], capture_output=True,
+                       text=True, timeout=TIMEOUT)
+    assert r.returncode == 2 and "invalid value 'syslog' for '--log-driver'" in r.stderr, r.stderr
+    r = subprocess.run(shims.argv("nob", os.path.join(rt.work, "no-such-bundle")), capture_output=True,
+                       text=True, timeout=TIMEOUT)
+    assert r.returncode == 1 and "container 'nob': bundle" in r.stderr, r.stderr
+    # the runtime refuses the config: its error comes back through the starter, and nothing stays
+    config = rt.config(["true"])
+    config["process"]["cwd"] = "relative"
+    r = shims.start("bad", config, check=False)
+    err = r.stderr.decode()
+    assert r.returncode == 1, err
+    assert "container 'bad': the runtime's create failed:" in err and "cwd" in err, err
+    assert not os.path.exists(shims.path("bad", "."))
+    rt.assert_nothing_left()
+
+
+def test_an_id_in_use_is_refused(shims, rt):
+    shims.start("dup", sh(rt, "sleep 600"))
+    r = subprocess.run(shims.argv("dup", rt.bundle(sh(rt, "true"))), capture_output=True, text=True,
+                       timeout=TIMEOUT)
+    assert r.returncode == 1 and "container 'dup' exists already" in r.stderr, r.stderr
+    assert shims.prop("dup", "State") == 's "running"'
