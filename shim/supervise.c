@@ -286,6 +286,9 @@ static void record_exit(Shim *s, int code, int status) {
         r->oom_killed = oom_kill_grew(s);
         r->oom_victim = exit_record_oom_victim(r->oom_killed, code, status);
         (void) exit_record_read_boot_id(r->boot_id);
+        /* its last words into the log first: whoever sees the record finds the log whole (shimctl logs -f
+         * stops there) */
+        shim_io_drain(s);
         /* on disk before anyone is told (../shared/STYLE.md section 3) */
         k = exit_record_write(s->dir_fd, r);
         if (k < 0)
@@ -298,7 +301,6 @@ static void record_exit(Shim *s, int code, int status) {
         ev_timer_stop(s->loop, &s->stop_timer);
         shim_changed(s);
         shim_bus_exited(s);
-        shim_io_drain(s);
         delete_container(s);
         ev_timer_set(&s->linger, s->o->linger, 0.);
         ev_timer_start(s->loop, &s->linger);
@@ -378,7 +380,6 @@ static void on_started(Shim *s, int code, int status, const char *error, void *u
                            error[0] ? error : "no message");
                 return;
         }
-        (void) clock_gettime(CLOCK_REALTIME, &s->record.started_at);
         if (s->state == SHIM_STATE_CREATING)
                 s->state = SHIM_STATE_RUNNING;
         r = shim_bus_open(s);
@@ -419,6 +420,8 @@ static void on_created(Shim *s, int code, int status, const char *error, void *u
                 return;
         }
         open_cgroup(s);
+        /* from here the payload may run (and end before start's answer is in) */
+        (void) clock_gettime(CLOCK_REALTIME, &s->record.started_at);
         r = shim_runtime_call(s, "start", NULL, NULL, on_started, NULL);
         if (r < 0)
                 fail_start(s,

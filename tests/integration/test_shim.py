@@ -297,3 +297,94 @@ def test_an_id_in_use_is_refused(shims, rt):
                        timeout=TIMEOUT)
     assert r.returncode == 1 and "container 'dup' exists already" in r.stderr, r.stderr
     assert shims.prop("dup", "State") == 's "running"'
+
+
+# -- shimctl -------------------------------------------------------------------------------------------
+
+SHIMCTL = os.environ.get("TETHER_SHIMCTL")
+
+
+def shimctl(shims, *args, timeout=TIMEOUT):
+    return subprocess.run([SHIMCTL, "--state-dir", shims.state, *args], stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def ctl_run(shims, rt, cid, *args):
+    """shimctl run --name cid --rootfs ROOTFS ... with the test's runtime state and cgroup parent."""
+    shims.ids.append(cid)
+    rt._track(cid)
+    return shimctl(shims, "run", "--name", cid, "--rootfs", rt.rootfs, "--runtime", runtime_helpers.TETHER,
+                   "--runtime-arg", "--root", "--runtime-arg", rt.root, "--cgroup-parent", rt.marker, *args)
+
+
+needs_shimctl = pytest.mark.skipif(not SHIMCTL, reason="TETHER_SHIMCTL names no shimctl")
+
+
+@needs_shimctl
+def test_shimctl_run_detached_list_status_logs_stop_wait_rm(shims, rt):
+    r = ctl_run(shims, rt, "web", "-d", "--", "sh", "-c", "echo hi; echo oops >&2; sleep 600")
+    assert (r.returncode, r.stdout) == (0, "web\n"), r.stderr
+    r = shimctl(shims, "list")
+    assert r.returncode == 0 and re.search(r"^web\s+running\s+\d+", r.stdout, re.M), r.stdout
+    status = json.loads(shimctl(shims, "--json", "status", "web").stdout)
+    assert (status["state"], status["live"], status["exit_code"]) == ("running", True, -1)
+    with open(shims.path("web", "pid")) as f:
+        assert status["pid"] == int(f.read())
+    r = shimctl(shims, "logs", "web")
+    assert (r.stdout, r.stderr) == ("hi\n", "oops\n")
+    r = shimctl(shims, "rm", "web")
+    assert r.returncode == 1 and "container 'web' is running: stop it first, or use --force" in r.stderr
+    r = shimctl(shims, "stop", "-t", "0.2", "web")
+    assert r.returncode == 0, r.stderr
+    r = shimctl(shims, "wait", "web")
+    assert r.returncode == 137, r.stderr   # sh as PID 1 ignores TERM: KILLed after the timeout
+    status = json.loads(shimctl(shims, "--json", "status", "web").stdout)
+    assert (status["state"], status["exit_code"], status["signal"]) == ("stopped", 137, "SIGKILL")
+    assert shimctl(shims, "rm", "web").returncode == 0
+    assert not os.path.exists(shims.path("web", "."))
+    assert not os.path.exists(os.path.join(shims.state, ".bundles", "web"))
+    assert json.loads(shimctl(shims, "--json", "list").stdout) == []
+
+
+@needs_shimctl
+def test_shimctl_run_in_the_foreground_passes_output_and_exit_code(shims, rt):
+    r = ctl_run(shims, rt, "fg", "--", "sh", "-c", "seq 1 3; echo err >&2; exit 3")
+    assert (r.returncode, r.stdout, r.stderr) == (3, "1\n2\n3\n", "err\n")
+    r = shimctl(shims, "logs", "--tail", "2", "fg")   # the last two lines of both streams
+    assert r.stdout.endswith("3\n") and len((r.stdout + r.stderr).splitlines()) == 2, (r.stdout, r.stderr)
+    status = json.loads(shimctl(shims, "--json", "status", "fg").stdout)
+    assert status["exit_code"] == 3 and status["started_at_usec"] > 0
+
+
+@needs_shimctl
+def test_shimctl_reports_a_killed_shim_as_gone_never_running(shims, rt):
+    assert ctl_run(shims, rt, "dead", "-d", "--", "sleep", "600").returncode == 0
+    os.kill(shims.shim_pid("dead"), signal.SIGKILL)
+    shims.wait_shim_gone("dead")
+    status = json.loads(shimctl(shims, "--json", "status", "dead").stdout)
+    assert (status["state"], status["live"]) == ("gone", False)
+    r = shimctl(shims, "wait", "dead", timeout=10)
+    assert r.returncode == 1 and "its shim is gone and left no record" in r.stderr, r.stderr
+    r = shimctl(shims, "kill", "dead", "KILL")
+    assert r.returncode == 1 and "container 'dead' is not running: its shim has ended" in r.stderr
+
+
+@needs_shimctl
+def test_shimctl_bad_input(shims, rt):
+    r = shimctl(shims, "status", "../x")
+    assert r.returncode == 1 and "invalid container id '../x'" in r.stderr
+    r = shimctl(shims, "status", "nope")
+    assert r.returncode == 1 and "no such container 'nope'" in r.stderr
+    r = shimctl(shims, "frobnicate")
+    assert r.returncode == 2 and "unknown command 'frobnicate'" in r.stderr
+    r = shimctl(shims, "run", "--bundle", "/nonexistent", "--rootfs", rt.rootfs)
+    assert r.returncode == 2 and "give one of --bundle and --rootfs" in r.stderr
+    r = ctl_run(shims, rt, "badflag", "--cwd", "relative", "--", "true")
+    assert r.returncode == 1 and "invalid value 'relative' for '--cwd'" in r.stderr, r.stderr
+    assert not os.path.exists(os.path.join(shims.state, ".bundles", "badflag"))
+    # the runtime cannot start it: its error, and nothing left
+    r = ctl_run(shims, rt, "bad", "--", "/no/such/program")
+    assert r.returncode == 1 and "container 'bad'" in r.stderr and "/no/such/program" in r.stderr, r.stderr
+    assert not os.path.exists(shims.path("bad", "."))
+    assert not os.path.exists(os.path.join(shims.state, ".bundles", "bad"))
+    rt.assert_nothing_left()

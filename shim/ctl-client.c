@@ -1,0 +1,238 @@
+/* shimctl's client side (ctl.h). A live shim is one that holds its lock; its answers come over its
+ * socket. A shim that is gone leaves its record, read from disk; with neither, the container is gone. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bus-api.h"
+#include "ctl.h"
+#include "macro.h"
+
+bool ctl_shim_alive(const Ctl *c, const char *id) {
+        _cleanup_close_ int fd = -EBADF;
+        char path[PATH_MAX];
+
+        snprintf(path, sizeof(path), "%s/%s/lock", c->state_dir, id);
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return false;
+        return flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+}
+
+static bool container_exists(const Ctl *c, const char *id) {
+        char path[PATH_MAX];
+
+        snprintf(path, sizeof(path), "%s/%s", c->state_dir, id);
+        return access(path, F_OK) == 0;
+}
+
+int ctl_connect(const Ctl *c, const char *id, sd_bus **ret_bus, char **ret_path) {
+        _cleanup_free_ char *address = NULL, *path = NULL;
+        sd_bus *bus = NULL;
+        int r;
+
+        if (!container_exists(c, id))
+                return -ENOENT;
+        if (!ctl_shim_alive(c, id))
+                return -ESRCH;
+        if (asprintf(&address, "unix:path=%s/%s/%s", c->state_dir, id, SHIM_BUS_SOCKET) < 0)
+                return -ENOMEM;
+        r = sd_bus_path_encode(SHIM_BUS_ROOT, id, &path);
+        if (r < 0)
+                return r;
+        if ((r = sd_bus_new(&bus)) < 0 || (r = sd_bus_set_address(bus, address)) < 0 ||
+            (r = sd_bus_start(bus)) < 0) {
+                sd_bus_unref(bus);
+                /* the shim went meanwhile, or serves no socket yet (its create still runs) */
+                return r == -ENOENT || r == -ECONNREFUSED ? -ESRCH : r;
+        }
+        *ret_bus = bus;
+        *ret_path = TAKE_PTR(path);
+        return 0;
+}
+
+static void copy(char *dst, size_t size, const char *src) {
+        snprintf(dst, size, "%s", src ? src : "");
+}
+
+static int read_property(sd_bus_message *m, ContainerInfo *info) {
+        const char *name, *contents, *s;
+        uint64_t t;
+        uint32_t u;
+        int32_t i;
+        int b, r;
+
+        r = sd_bus_message_read(m, "s", &name);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_peek_type(m, NULL, &contents);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(m, 'v', contents);
+        if (r < 0)
+                return r;
+        switch (contents[0]) {
+        case 's':
+                r = sd_bus_message_read(m, "s", &s);
+                if (r >= 0) {
+                        if (strcmp(name, "State") == 0)
+                                copy(info->state, sizeof(info->state), s);
+                        else if (strcmp(name, "ExitSignal") == 0)
+                                copy(info->exit_signal, sizeof(info->exit_signal), s);
+                        else if (strcmp(name, "Bundle") == 0)
+                                copy(info->bundle, sizeof(info->bundle), s);
+                        else if (strcmp(name, "Runtime") == 0)
+                                copy(info->runtime, sizeof(info->runtime), s);
+                        else if (strcmp(name, "LogPath") == 0)
+                                copy(info->log_path, sizeof(info->log_path), s);
+                        else if (strcmp(name, "Unit") == 0)
+                                copy(info->unit, sizeof(info->unit), s);
+                }
+                break;
+        case 'u':
+                r = sd_bus_message_read(m, "u", &u);
+                if (r >= 0 && strcmp(name, "Pid") == 0)
+                        info->pid = u;
+                else if (r >= 0 && strcmp(name, "Owner") == 0)
+                        info->owner = u;
+                break;
+        case 'i':
+                r = sd_bus_message_read(m, "i", &i);
+                if (r >= 0 && strcmp(name, "ExitCode") == 0)
+                        info->exit_code = i;
+                break;
+        case 'b':
+                r = sd_bus_message_read(m, "b", &b);
+                if (r >= 0 && strcmp(name, "CoreDumped") == 0)
+                        info->core_dumped = b;
+                else if (r >= 0 && strcmp(name, "OOMKilled") == 0)
+                        info->oom_killed = b;
+                break;
+        case 't':
+                r = sd_bus_message_read(m, "t", &t);
+                if (r >= 0 && strcmp(name, "LogDropped") == 0)
+                        info->log_dropped = t;
+                else if (r >= 0 && strcmp(name, "StartedAtUSec") == 0)
+                        info->started_usec = t;
+                else if (r >= 0 && strcmp(name, "ExitedAtUSec") == 0)
+                        info->exited_usec = t;
+                else if (r >= 0 && strcmp(name, "Generation") == 0)
+                        info->generation = t;
+                break;
+        default:
+                r = sd_bus_message_skip(m, contents);
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
+static int info_from_shim(const Ctl *c, const char *id, ContainerInfo *info) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        r = ctl_connect(c, id, &bus, &path);
+        if (r < 0)
+                return r;
+        r = sd_bus_call_method(bus,
+                               NULL,
+                               path,
+                               "org.freedesktop.DBus.Properties",
+                               "GetAll",
+                               NULL,
+                               &reply,
+                               "s",
+                               SHIM_BUS_INTERFACE);
+        if (r < 0)
+                return r == -ECONNRESET || r == -ENOTCONN ? -ESRCH : r;
+        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+                r = read_property(reply, info);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(reply);
+                if (r < 0)
+                        return r;
+        }
+        info->live = true;
+        return r;
+}
+
+/* "2026-12-05T22:48:13.000000005Z" to µs since the epoch; 0 if it does not parse. */
+static uint64_t parse_time(const char *s) {
+        struct tm tm = {};
+        const char *rest;
+        uint64_t usec = 0, scale = 100000;
+        time_t t;
+
+        if (!s)
+                return 0;
+        rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+        if (!rest)
+                return 0;
+        if (*rest == '.')
+                for (rest++; *rest >= '0' && *rest <= '9'; rest++, scale /= 10)
+                        usec += (uint64_t) (*rest - '0') * scale;
+        if (strcmp(rest, "Z") != 0)
+                return 0;
+        t = timegm(&tm);
+        return t < 0 ? 0 : (uint64_t) t * 1000000 + usec;
+}
+
+static int info_from_record(const Ctl *c, const char *id, ContainerInfo *info) {
+        char path[PATH_MAX];
+        json_t *j, *v;
+
+        snprintf(path, sizeof(path), "%s/%s/exit.json", c->state_dir, id);
+        j = json_load_file(path, 0, NULL);
+        if (!j)
+                return access(path, F_OK) < 0 ? -errno : -EBADMSG;
+        copy(info->state, sizeof(info->state), "stopped");
+        v = json_object_get(j, "exit_code");
+        info->exit_code = json_is_integer(v) ? (int32_t) json_integer_value(v) : -1;
+        copy(info->exit_signal, sizeof(info->exit_signal), json_string_value(json_object_get(j, "signal")));
+        copy(info->oom_victim,
+             sizeof(info->oom_victim),
+             json_string_value(json_object_get(j, "oom_victim")));
+        info->core_dumped = json_is_true(json_object_get(j, "core_dumped"));
+        info->oom_killed = json_is_true(json_object_get(j, "oom_killed"));
+        info->started_usec = parse_time(json_string_value(json_object_get(j, "started_at")));
+        info->exited_usec = parse_time(json_string_value(json_object_get(j, "exited_at")));
+        json_decref(j);
+        return 0;
+}
+
+int ctl_info(const Ctl *c, const char *id, ContainerInfo *ret) {
+        ContainerInfo info = {.exit_code = -1};
+        int r;
+
+        if (id_validate(id) < 0)
+                return -EINVAL;
+        copy(info.id, sizeof(info.id), id);
+        r = info_from_shim(c, id, &info);
+        if (r == -ESRCH) {
+                /* no shim: what it recorded, or nothing if it died before the exit */
+                info = (ContainerInfo){.exit_code = -1};
+                copy(info.id, sizeof(info.id), id);
+                r = info_from_record(c, id, &info);
+                if (r == -ENOENT) {
+                        copy(info.state, sizeof(info.state), "gone");
+                        r = 0;
+                }
+        }
+        if (r < 0)
+                return r;
+        *ret = info;
+        return 0;
+}

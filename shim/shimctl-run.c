@@ -1,0 +1,274 @@
+/* shimctl run: a container under a shim of its own. With --rootfs, the bundle is written by `tether spec`
+ * from tether run's friendly flags into STATE/.bundles/ID (shimctl rm removes it). The shim detaches and
+ * its starter returns once the container runs, or with the runtime's error; without -d shimctl then
+ * follows the log and exits with the container's code. */
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "shimctl.h"
+
+static const char usage[] =
+        "[--name ID] (--bundle DIR | --rootfs DIR [tether run's friendly flags]) [-d] [--runtime PATH]\n"
+        "                   [--runtime-arg ARG]... [-- CMD...]";
+
+typedef struct RunArgs {
+        const char *id;
+        const char *bundle;
+        const char *rootfs;
+        const char *runtime;
+        bool detach;
+        char **runtime_args; /* "--runtime-arg", ARG pairs for the shim */
+        size_t n_runtime_args;
+        char **spec_args; /* friendly flags for tether spec */
+        size_t n_spec_args;
+        char **flags; /* the "--NAME"s in spec_args, ours to free */
+        size_t n_flags;
+        char id_buf[32];
+        char bundle_buf[4096];
+} RunArgs;
+
+static int push(char ***v, size_t *n, const char *a) {
+        char **p = reallocarray(*v, *n + 2, sizeof(char *));
+
+        if (!p)
+                return -ENOMEM;
+        p[(*n)++] = (char *) a;
+        p[*n] = NULL;
+        *v = p;
+        return 0;
+}
+
+/* Runs argv and waits for it: its exit status, or -errno if it could not run. */
+static int run_wait(char **argv) {
+        pid_t pid = fork();
+        int status;
+
+        if (pid < 0)
+                return -errno;
+        if (pid == 0) {
+                execvp(argv[0], argv);
+                fprintf(stderr, "shimctl: cannot execute '%s': %m\n", argv[0]);
+                _exit(127);
+        }
+        if (waitpid(pid, &status, 0) < 0)
+                return -errno;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static const struct option run_options[] = {{"name", required_argument, NULL, 'N'},
+                                            {"bundle", required_argument, NULL, 'b'},
+                                            {"rootfs", required_argument, NULL, 'r'},
+                                            {"detach", no_argument, NULL, 'd'},
+                                            {"runtime", required_argument, NULL, 'R'},
+                                            {"runtime-arg", required_argument, NULL, 'A'},
+                                            {"help", no_argument, NULL, 'h'},
+                                            /* tether run's friendly flags, for tether spec */
+                                            {"readonly", no_argument, NULL, 'F'},
+                                            {"init", no_argument, NULL, 'F'},
+                                            {"hostname", required_argument, NULL, 'f'},
+                                            {"env", required_argument, NULL, 'f'},
+                                            {"user", required_argument, NULL, 'f'},
+                                            {"cwd", required_argument, NULL, 'f'},
+                                            {"mount", required_argument, NULL, 'f'},
+                                            {"tmpfs", required_argument, NULL, 'f'},
+                                            {"net", required_argument, NULL, 'f'},
+                                            {"cap-add", required_argument, NULL, 'f'},
+                                            {"cap-drop", required_argument, NULL, 'f'},
+                                            {"seccomp", required_argument, NULL, 'f'},
+                                            {"memory", required_argument, NULL, 'f'},
+                                            {"cpus", required_argument, NULL, 'f'},
+                                            {"pids-limit", required_argument, NULL, 'f'},
+                                            {"cgroup-parent", required_argument, NULL, 'f'},
+                                            {}};
+
+static int parse_run(int argc, char **argv, RunArgs *a, char ***ret_cmd) {
+        int o, longindex;
+
+        while ((longindex = -1, o = getopt_long(argc, argv, "+:dh", run_options, &longindex)) >= 0) {
+                int r = 0;
+
+                switch (o) {
+                case 'N':
+                        a->id = optarg;
+                        break;
+                case 'b':
+                        a->bundle = optarg;
+                        break;
+                case 'r':
+                        a->rootfs = optarg;
+                        break;
+                case 'd':
+                        a->detach = true;
+                        break;
+                case 'R':
+                        a->runtime = optarg;
+                        break;
+                case 'A':
+                        r = push(&a->runtime_args, &a->n_runtime_args, "--runtime-arg");
+                        if (r >= 0)
+                                r = push(&a->runtime_args, &a->n_runtime_args, optarg);
+                        break;
+                case 'F':
+                case 'f': {
+                        char *flag = NULL; /* --NAME, whichever way it was written */
+
+                        r = asprintf(&flag, "--%s", run_options[longindex].name) < 0 ? -ENOMEM : 0;
+                        if (r >= 0 && (r = push(&a->flags, &a->n_flags, flag)) < 0)
+                                free(flag);
+                        if (r >= 0)
+                                r = push(&a->spec_args, &a->n_spec_args, flag);
+                        if (r >= 0 && o == 'f')
+                                r = push(&a->spec_args, &a->n_spec_args, optarg);
+                        break;
+                }
+                case 'h':
+                        return printf("Usage: shimctl run %s\n", usage), 1;
+                case ':':
+                        return ctl_usage("run", usage, "option '%s' needs an argument", argv[optind - 1]);
+                default:
+                        return ctl_usage("run", usage, "unknown option '%s'", argv[optind - 1]);
+                }
+                if (r < 0)
+                        return ctl_error("out of memory");
+        }
+        if (!a->bundle == !a->rootfs)
+                return ctl_usage("run", usage, "give one of --bundle and --rootfs");
+        if (a->bundle && (a->n_spec_args > 0 || optind < argc))
+                return ctl_usage(
+                        "run", usage, "a command and the friendly flags go with --rootfs, not --bundle");
+        if (a->rootfs && optind >= argc)
+                return ctl_usage("run", usage, "--rootfs needs a command: -- CMD...");
+        *ret_cmd = argv + optind;
+        return 0;
+}
+
+/* tether spec writes the bundle: the runtime if it is tether, else the tether on PATH. */
+static int write_bundle(const Ctl *c, RunArgs *a, char **cmd) {
+        const char *slash = strrchr(a->runtime, '/');
+        const char *spec = strcmp(slash ? slash + 1 : a->runtime, "tether") == 0 ? a->runtime : "tether";
+        _cleanup_free_ char **argv = NULL;
+        size_t n = 0;
+        char dir[4096];
+        int r;
+
+        if (snprintf(dir, sizeof(dir), "%s/.bundles", c->state_dir) >= (int) sizeof(dir))
+                return ctl_error("state directory '%s': too long a path", c->state_dir);
+        if (mkdir(c->state_dir, 0711) < 0 && errno != EEXIST)
+                return ctl_error("cannot make state directory '%s': %m", c->state_dir);
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                return ctl_error("cannot make '%s': %m", dir);
+        if (snprintf(a->bundle_buf, sizeof(a->bundle_buf), "%s/%s", dir, a->id) >=
+                    (int) sizeof(a->bundle_buf) ||
+            snprintf(dir, sizeof(dir), "%s/config.json", a->bundle_buf) >= (int) sizeof(dir))
+                return ctl_error("state directory '%s': too long a path", c->state_dir);
+        /* left from a container whose record was removed by hand: ours to replace */
+        (void) unlink(dir);
+        if (mkdir(a->bundle_buf, 0700) < 0 && errno != EEXIST)
+                return ctl_error("cannot make '%s': %m", a->bundle_buf);
+        if (push(&argv, &n, spec) < 0 || push(&argv, &n, "spec") < 0 || push(&argv, &n, "--bundle") < 0 ||
+            push(&argv, &n, a->bundle_buf) < 0 || push(&argv, &n, "--rootfs") < 0 ||
+            push(&argv, &n, a->rootfs) < 0)
+                return ctl_error("out of memory");
+        for (size_t i = 0; i < a->n_spec_args; i++)
+                if (push(&argv, &n, a->spec_args[i]) < 0)
+                        return ctl_error("out of memory");
+        if (push(&argv, &n, "--") < 0)
+                return ctl_error("out of memory");
+        for (char **p = cmd; *p; p++)
+                if (push(&argv, &n, *p) < 0)
+                        return ctl_error("out of memory");
+        r = run_wait(argv);
+        if (r != 0) {
+                (void) rmdir(a->bundle_buf);
+                return r < 0 ? ctl_error("cannot run '%s spec': %s", spec, strerror(-r)) : 1;
+        }
+        a->bundle = a->bundle_buf;
+        return 0;
+}
+
+static void remove_bundle(const RunArgs *a) {
+        char path[sizeof(a->bundle_buf) + 16];
+
+        snprintf(path, sizeof(path), "%s/config.json", a->bundle_buf);
+        (void) unlink(path);
+        (void) rmdir(a->bundle_buf);
+}
+
+static const char *new_id(RunArgs *a) {
+        uint8_t b[6] = {};
+
+        (void) getrandom(b, sizeof(b), 0);
+        snprintf(a->id_buf,
+                 sizeof(a->id_buf),
+                 "c%02x%02x%02x%02x%02x%02x",
+                 b[0],
+                 b[1],
+                 b[2],
+                 b[3],
+                 b[4],
+                 b[5]);
+        return a->id_buf;
+}
+
+static void run_args_done(RunArgs *a) {
+        free(a->runtime_args);
+        for (size_t i = 0; i < a->n_flags; i++)
+                free(a->flags[i]);
+        free(a->flags);
+        free(a->spec_args);
+}
+
+int verb_run(const Ctl *c, int argc, char **argv) {
+        _cleanup_(run_args_done) RunArgs a = {.runtime = "tether"};
+        _cleanup_free_ char **shim = NULL;
+        char **cmd = NULL, path[4096];
+        size_t n = 0;
+        int r;
+
+        r = parse_run(argc, argv, &a, &cmd);
+        if (r != 0)
+                return r == 1 ? 0 : r;
+        if (!a.id)
+                a.id = new_id(&a);
+        if (id_validate(a.id) < 0)
+                return ctl_errno(-EINVAL, a.id, "");
+        snprintf(path, sizeof(path), "%s/%s", c->state_dir, a.id);
+        if (access(path, F_OK) == 0)
+                return ctl_error("container '%s' exists already (remove it with shimctl rm)", a.id);
+        if (a.rootfs && (r = write_bundle(c, &a, cmd)) != 0)
+                return r;
+        if (push(&shim, &n, c->shim) < 0 || push(&shim, &n, "--id") < 0 || push(&shim, &n, a.id) < 0 ||
+            push(&shim, &n, "--bundle") < 0 || push(&shim, &n, a.bundle) < 0 ||
+            push(&shim, &n, "--runtime") < 0 || push(&shim, &n, a.runtime) < 0 ||
+            push(&shim, &n, "--state-dir") < 0 || push(&shim, &n, c->state_dir) < 0)
+                return ctl_error("out of memory");
+        for (size_t i = 0; i < a.n_runtime_args; i++)
+                if (push(&shim, &n, a.runtime_args[i]) < 0)
+                        return ctl_error("out of memory");
+        /* the shim's starter returns once the container runs; its error is already on our stderr */
+        r = run_wait(shim);
+        if (r != 0) {
+                if (a.rootfs) { /* the shim left nothing; neither do we */
+                        remove_bundle(&a);
+                }
+                return r < 0 ? ctl_error("cannot run '%s': %s", c->shim, strerror(-r)) : 1;
+        }
+        if (a.detach) {
+                puts(a.id);
+                return 0;
+        }
+        r = ctl_follow_logs(c, a.id, -1);
+        if (r != 0)
+                return r;
+        r = ctl_wait_exit(c, a.id);
+        return r < 0 ? 1 : r;
+}
