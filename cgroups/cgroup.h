@@ -329,6 +329,16 @@ int cgroup_update(Cgroup *cg, const CgroupResources *res, const char **reterr_wh
 int cgroup_attach(Cgroup *cg, pid_t pid, const char **reterr_what);
 /* Freezes or thaws; returns once the whole group is frozen (or thawed). */
 int cgroup_freeze(Cgroup *cg, bool frozen, const char **reterr_what);
+/* Whether the group is frozen now, as the kernel says: its own freeze or an ancestor's (v1 freezer.state
+ * FROZEN; v2 "frozen 1" in cgroup.events), whoever froze it; a freeze still under way is not frozen yet.
+ * Reads one small file (cgroup-frozen.c). */
+int cgroup_is_frozen(Cgroup *cg, bool *ret, const char **reterr_what);
+/* The file cgroup_is_frozen() reads, absolute, a new string: for a caller that keeps it (the runtime's
+ * state) and asks again later with cgroup_freeze_file_read(), without finding the host's hierarchies
+ * each time. -EOPNOTSUPP if the group has no freezer. */
+int cgroup_get_freeze_file(const Cgroup *cg, char **ret);
+/* Reads such a file: one open(), one read(). -ENOENT once the group is gone. */
+int cgroup_freeze_file_read(const char *path, bool *ret);
 /* SIGKILLs everything in the group until it is empty, racing forks. */
 int cgroup_kill_all(Cgroup *cg, const char **reterr_what);
 int cgroup_get_stats(Cgroup *cg, CgroupStats *ret, const char **reterr_what);

@@ -25,6 +25,38 @@ static void drain(int fd) {
         fcntl(fd, F_SETFL, fl);
 }
 
+/* The effective state: the group's own cgroup.freeze stays 0 while the test's parent is frozen by someone
+ * else's hand (its file written directly), and cgroup.events of the group says frozen all the same. */
+static void test_frozen_by_parent(Cgroup *cg) {
+        _cleanup_free_ char *file = NULL, *own = NULL;
+        _cleanup_close_ int parent = -EBADF;
+        const char *what = "";
+        char path[PATH_MAX];
+        bool frozen = false;
+
+        TAP_EQ_INT(cgroup_get_freeze_file(cg, &file), 0);
+        tap_ok(file && strstr(file, "/cgroup.events"),
+               "the freeze file is cgroup.events (%s)",
+               file ? file : "");
+        test_hier_path(&host->unified, NULL, path, sizeof(path));
+        parent = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        TAP_OK(parent >= 0);
+        TAP_EQ_INT(cg_write_at(parent, "cgroup.freeze", "1"), 0);
+        TAP_EQ_INT(cg_events_wait(parent, "frozen", "1", 10000), 0);
+        TAP_EQ_INT(cg_read_at(cg->unified.fd, "cgroup.freeze", &own), 0);
+        tap_ok(own && own[0] == '0', "the group's own cgroup.freeze is 0");
+        TAP_EQ_INT(cg_events_wait(cg->unified.fd, "frozen", "1", 10000), 0);
+        TAP_EQ_INT(cgroup_is_frozen(cg, &frozen, &what), 0);
+        tap_ok(frozen, "frozen through the parent group");
+        frozen = false;
+        TAP_EQ_INT(file ? cgroup_freeze_file_read(file, &frozen) : -ENOENT, 0);
+        tap_ok(frozen, "the freeze file says frozen");
+        TAP_EQ_INT(cg_write_at(parent, "cgroup.freeze", "0"), 0);
+        TAP_EQ_INT(cg_events_wait(cg->unified.fd, "frozen", "0", 10000), 0);
+        TAP_EQ_INT(file ? cgroup_freeze_file_read(file, &frozen) : -ENOENT, 0);
+        tap_ok(!frozen, "thawed with the parent");
+}
+
 static void test_attach_freeze(void) {
         Cgroup *cg = test_group(host, "freeze", NULL);
         Child c = {.pidfd = -1, .report = -1};
@@ -33,6 +65,7 @@ static void test_attach_freeze(void) {
         const char *what = "";
         char t, path[64], want[160];
         CgroupStats st = {};
+        bool frozen = true;
 
         if (!cg)
                 return;
@@ -47,15 +80,22 @@ static void test_attach_freeze(void) {
                  strcmp(host->unified.own, "/") == 0 ? "" : host->unified.own,
                  test_parent);
         tap_ok(self && strstr(self, want), "the child is attached (%s)", want);
+        TAP_EQ_INT(cgroup_is_frozen(cg, &frozen, &what), 0);
+        tap_ok(!frozen, "a running group is not frozen");
         TAP_EQ_INT(cgroup_freeze(cg, true, &what), 0);
         TAP_EQ_INT(cg_read_at(cg->unified.fd, "cgroup.events", &events), 0);
         tap_ok(events && strstr(events, "frozen 1"), "cgroup.events says frozen 1");
+        TAP_EQ_INT(cgroup_is_frozen(cg, &frozen, &what), 0);
+        tap_ok(frozen, "cgroup_is_frozen() says frozen");
         drain(c.report);
         p = (struct pollfd){.fd = c.report, .events = POLLIN};
         tap_ok(poll(&p, 1, 300) == 0, "a frozen child writes nothing"); /* an observation window */
         TAP_EQ_INT(cgroup_freeze(cg, false, &what), 0);
         TAP_EQ_INT(test_read(c.report, &t, 1, 10000), 0);
         tap_ok(1, "the thawed child writes again");
+        TAP_EQ_INT(cgroup_is_frozen(cg, &frozen, &what), 0);
+        tap_ok(!frozen, "a thawed group is not frozen");
+        test_frozen_by_parent(cg);
         TAP_EQ_INT(cgroup_get_stats(cg, &st, &what), 0);
         tap_ok(st.cpu.usage_usec > 0,
                "cpu.stat (core) counts %llu µs",

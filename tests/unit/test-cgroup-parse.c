@@ -1,4 +1,5 @@
-/* The parsers of cgroup files: keyed values, memory.stat, cpu.stat, io.stat, blkio. Pure. */
+/* The parsers of cgroup files: keyed values, memory.stat, cpu.stat, io.stat, blkio, the freezer's state.
+ * Pure. */
 
 #include "cgroup-internal.h"
 #include "tap.h"
@@ -85,10 +86,37 @@ static void test_io(void) {
         TAP_EQ_INT(st.io.write_ios, 4);
 }
 
+/* The effective freeze state, the same answer from either driver's file. */
+static void test_frozen(void) {
+        bool f = false;
+
+        TAP_EQ_INT(cg_parse_frozen("freezer.state", "FROZEN\n", &f), 0);
+        TAP_OK(f);
+        TAP_EQ_INT(cg_parse_frozen("freezer.state", "THAWED\n", &f), 0);
+        TAP_OK(!f);
+        TAP_EQ_INT(cg_parse_frozen("freezer.state", "FREEZING\n", &f), 0); /* not yet */
+        TAP_OK(!f);
+        f = true;
+        TAP_EQ_INT(cg_parse_frozen("freezer.state", "FROZENX\n", &f), -EBADMSG);
+        TAP_EQ_INT(cg_parse_frozen("freezer.state", "", &f), -EBADMSG);
+        TAP_OK(f); /* left alone on failure */
+        TAP_EQ_INT(cg_parse_frozen("cgroup.events", "populated 1\nfrozen 1\n", &f), 0);
+        TAP_OK(f);
+        TAP_EQ_INT(cg_parse_frozen("cgroup.events", "populated 1\nfrozen 0\n", &f), 0);
+        TAP_OK(!f);
+        f = true;
+        TAP_EQ_INT(cg_parse_frozen("cgroup.events", "populated 1\n", &f), 0); /* Linux < 5.2 */
+        TAP_OK(!f);
+        TAP_EQ_INT(cg_parse_frozen("cgroup.events", "populated 1\nfrozen 2\n", &f), -EBADMSG);
+        TAP_EQ_INT(cg_parse_frozen("cgroup.freeze", "1\n", &f), -EINVAL); /* the request, not the state */
+        TAP_EQ_INT(cgroup_freeze_file_read("freezer.state", &f), -EINVAL); /* no directory */
+}
+
 int main(void) {
         test_keyed();
         test_memory_stat();
         test_cpu_stat();
         test_io();
+        test_frozen();
         return tap_done();
 }
