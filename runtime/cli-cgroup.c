@@ -67,15 +67,28 @@ static int cgroup_container_open(const GlobalOptions *g, const char *id, CgroupC
                 cgroup_container_done(&c);
                 return log_error_errno(r, "container '%s': %s", id, error);
         }
+        /* A state from before the freeze file was kept: keep it now, so that its status comes from the
+         * group from here on (the old paused flag would go stale). */
+        if (!c.state->freeze_file && cgroup_get_freeze_file(c.cgroup.cg, &c.state->freeze_file) >= 0) {
+                c.state->paused = false;
+                r = state_write(c.dir_fd, c.state);
+                if (r < 0) {
+                        cgroup_container_done(&c);
+                        return log_error_errno(r, "container '%s': failed to record the state", id);
+                }
+                c.status = container_state_status(c.state);
+        }
         *ret = c;
         return 0;
 }
 
 /* pause and resume: runc's container.Pause/Resume (opencontainers/runc:libcontainer/container_linux.go):
- * a running or created container freezes, a paused one thaws; the state says "paused" meanwhile. */
+ * a running or created container freezes, a paused one thaws. Nothing is recorded: the status says
+ * "paused" while the group is frozen, as the kernel tells it (state.c). */
 static int pause_or_resume(const GlobalOptions *g, const char *verb, int argc, char **argv, bool freeze) {
         _cleanup_(cgroup_container_done) CgroupContainer c = {.root_fd = -EBADF, .dir_fd = -EBADF};
         const char *what = NULL, *id;
+        bool frozen = false;
         int r;
 
         if (argc == 2 && cli_is_help(argv[1]))
@@ -103,10 +116,12 @@ static int pause_or_resume(const GlobalOptions *g, const char *verb, int argc, c
                                        freeze ? "freeze" : "thaw",
                                        what),
                        1;
-        c.state->paused = freeze;
-        r = state_write(c.dir_fd, c.state);
-        if (r < 0)
-                return log_error_errno(r, "container '%s': failed to record the state", id), 1;
+        /* On v1 a thaw of the group cannot undo its parent's freeze, and the write succeeds all the
+         * same: do not report a resume that left it paused. */
+        if (!freeze && cgroup_is_frozen(c.cgroup.cg, &frozen, NULL) >= 0 && frozen)
+                return log_error("container '%s': its cgroup is still frozen: a group above it is frozen",
+                                 id),
+                       1;
         return 0;
 }
 

@@ -23,14 +23,15 @@
 
 /* Every process of the container's cgroup, exec'd ones and those that left its PID namespace's tree
  * included. */
-static int kill_all_in_cgroup(const ContainerState *s, int sig) {
+static int kill_all_in_cgroup(const ContainerState *s, ContainerStatus status, int sig) {
         _cleanup_(container_cgroup_done) ContainerCgroup cgroup = {};
         char error[1024];
         int r;
 
         r = container_cgroup_open(s->cgroup_paths, &cgroup, error, sizeof(error));
-        if (r >= 0)
-                r = container_cgroup_signal_all(&cgroup, sig, s->paused, error, sizeof(error));
+        if (r >= 0) /* a frozen group, whoever froze it, stays frozen */
+                r = container_cgroup_signal_all(
+                        &cgroup, sig, status == CONTAINER_PAUSED, error, sizeof(error));
         if (r < 0)
                 return log_error_errno(r,
                                        "container '%s': failed to send SIG%s: %s",
@@ -80,7 +81,7 @@ int verb_kill(const GlobalOptions *g, int argc, char **argv) {
                                "container '%s' is not running (%s)", id, container_status_to_string(status)),
                        1;
         if (all && s->cgroup_paths)
-                return kill_all_in_cgroup(s, sig) < 0 ? 1 : 0;
+                return kill_all_in_cgroup(s, status, sig) < 0 ? 1 : 0;
         r = all ? container_signal_all(&s->init, sig) : pidref_kill(&s->init, sig);
         if (r < 0)
                 return log_error_errno(

@@ -806,6 +806,8 @@ int container_create(
                 goto fail;
 
         r = cgroup.cg ? container_cgroup_paths(&cgroup, &s->cgroup_paths) : 0;
+        if (r >= 0 && cgroup.cg && cgroup_get_freeze_file(cgroup.cg, &s->freeze_file) == -ENOMEM)
+                r = -ENOMEM; /* -EOPNOTSUPP: no freezer, never paused */
         if (r >= 0)
                 r = pidref_read_start_time(s->init.pid, &s->init.start_time);
         if (r >= 0)

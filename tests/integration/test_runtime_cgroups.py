@@ -332,6 +332,84 @@ def test_pause_and_resume_are_seen_from_inside(cg, rt):
     c.delete("--force")
 
 
+def freezer_hierarchy():
+    """The hierarchy tether freezes in: the v1 freezer's where the host has one, else the cgroup2 mount."""
+    return "freezer" if "freezer" in cgroup_mounts() else "unified"
+
+
+def freeze_by_hand(directory, frozen):
+    """Freezes or thaws a group by writing its file, as a manager above tether would; returns once the
+    kernel says it is done (bounded: the loop only ends a failure)."""
+    v1 = freezer_hierarchy() == "freezer"
+    want = ("FROZEN" if frozen else "THAWED") if v1 else f"frozen {int(frozen)}"
+    with open(os.path.join(directory, "freezer.state" if v1 else "cgroup.freeze"), "w") as f:
+        f.write(("FROZEN" if frozen else "THAWED") if v1 else str(int(frozen)))
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        text = read(os.path.join(directory, "freezer.state" if v1 else "cgroup.events"))
+        if want in text.split("\n"):
+            return
+        select.select([], [], [], 0.001)
+    raise AssertionError(f"{directory} never got '{want}'")
+
+
+def listed_status(rt, cid):
+    r = rt.tether("list", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    return {e["id"]: e["status"] for e in json.loads(r.stdout)}[cid]
+
+
+def test_paused_is_what_the_group_says(cg, rt):
+    """Frozen or thawed behind tether's back, by writing the group's own file: state and list follow the
+    kernel, not what tether remembers; pause and resume go on from there."""
+    cid = "frozenby"
+    c = echo_container(rt, cg, cid)
+    group = group_dir(rt, cid, freezer_hierarchy())
+    freeze_by_hand(group, True)
+    try:
+        assert (c.status(), listed_status(rt, cid)) == ("paused", "paused")
+        err = rt.tether("exec", cid, "true")
+        assert err.returncode == 255, err
+        assert b"cannot exec in a paused container (use --ignore-paused to override)" in err.stderr, err
+        assert "is not running or created (paused)" in failed(rt.tether("pause", cid))
+        assert rt.tether("resume", cid).returncode == 0
+        assert c.status() == "running"
+        c.stdio.write("b\n")
+        c.stdio.wait_line("got b")
+        # the converse: paused by tether, thawed by someone else
+        assert rt.tether("pause", cid).returncode == 0
+        assert c.status() == "paused"
+    finally:
+        freeze_by_hand(group, False)    # never leave a frozen group behind a failure
+    assert (c.status(), listed_status(rt, cid)) == ("running", "running")
+    assert "is not paused (running)" in failed(rt.tether("resume", cid))
+    c.stdio.write("c\n")
+    c.stdio.wait_line("got c")
+    c.delete("--force")
+
+
+def test_frozen_by_a_group_above_is_paused(cg, rt):
+    """A manager freezes the parent of the container's group: the container is paused (the effective
+    state), and a resume that cannot thaw it says so (v1: the thaw of the group leaves it frozen)."""
+    cid = "frozenabove"
+    c = echo_container(rt, cg, cid)
+    h = freezer_hierarchy()
+    parent = host_dir(h, os.path.join(own_groups()[h], cg.name))
+    freeze_by_hand(parent, True)
+    try:
+        assert c.status() == "paused"
+        if h == "freezer":
+            err = failed(rt.tether("resume", cid))
+            assert f"container '{cid}': its cgroup is still frozen: a group above it is frozen" in err, err
+            assert c.status() == "paused"
+    finally:
+        freeze_by_hand(parent, False)
+    assert c.status() == "running"
+    c.stdio.write("b\n")
+    c.stdio.wait_line("got b")
+    c.delete("--force")
+
+
 def test_kill_all_and_delete_a_paused_container(cg, rt):
     cid = "pkill"
     c = echo_container(rt, cg, cid, pid_ns=False)
