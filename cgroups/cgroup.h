@@ -265,8 +265,12 @@ int cgroup_memory_swap_to_v2(int64_t memory_swap, int64_t memory, int64_t *ret);
 uint64_t cgroup_blkio_weight_to_io_weight(uint16_t weight);
 /* "max" for -1, else the number; buf of at least 24 bytes. */
 const char *cgroup_format_limit(int64_t v, char *buf, size_t size);
-/* cpu.max: "QUOTA PERIOD", "max PERIOD"; period 0 is the kernel's default, 100000. */
-int cgroup_format_cpu_max(bool has_quota, int64_t quota, uint64_t period, char *buf, size_t size);
+/* cpu.max from what was given, keeping what was not: "QUOTA PERIOD"; "QUOTA" (or "max") alone when
+ * period is 0, which keeps the group's period; "CURRENT PERIOD" with the quota of current (cpu.max's
+ * contents; NULL: "max") when no quota is given (0 is none). -EINVAL if neither is given, -EBADMSG for
+ * a current it cannot read. */
+int cgroup_format_cpu_max(
+        bool has_quota, int64_t quota, uint64_t period, const char *current, char *buf, size_t size);
 
 /* The systemd driver's pure parts (cgroup-systemd-props.c). linux.cgroupsPath "slice:prefix:name" (runc's
  * format; NULL or "" is system.slice:tether:default_name, an empty slice system.slice) to the slice and the
