@@ -14,11 +14,13 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "container.h"
 #include "container-cgroup.h"
 #include "log.h"
 #include "macro.h"
 #include "oci-cgroup.h"
 #include "oci-config.h"
+#include "oci-resources-update.h"
 #include "state.h"
 
 #define UPDATE_USAGE                                                                                        \
@@ -207,56 +209,82 @@ enum {
         OPT_BLKIO_WEIGHT,
 };
 
-/* One of update's flags into res; -EINVAL if its value is bad. */
-static int update_flag(int c, const char *v, OciResources *res) {
-        uint64_t u = 0;
-        int r = 0;
+/* Sets section.key of the update object to v (a new reference, taken). */
+static int update_set(json_t *update, const char *section, const char *key, json_t *v) {
+        json_t *s = json_object_get(update, section);
 
-        switch (c) {
-        case OPT_MEMORY:
-                res->has_memory_limit = true;
-                return parse_size(v, &res->memory_limit);
-        case OPT_MEMORY_RESERVATION:
-                res->has_memory_reservation = true;
-                return parse_size(v, &res->memory_reservation);
-        case OPT_MEMORY_SWAP:
-                res->has_memory_swap = true;
-                return parse_size(v, &res->memory_swap);
-        case OPT_CPU_QUOTA:
-                res->has_cpu_quota = true;
-                return parse_i64(v, &res->cpu_quota);
-        case OPT_CPU_PERIOD:
-                res->has_cpu_period = true;
-                return parse_u64(v, UINT64_MAX, &res->cpu_period);
-        case OPT_CPU_SHARE:
-                res->has_cpu_shares = true;
-                return parse_u64(v, UINT64_MAX, &res->cpu_shares);
-        case OPT_CPUSET_CPUS:
-                free(res->cpu_cpus);
-                res->cpu_cpus = strdup(v);
-                return res->cpu_cpus ? 0 : -ENOMEM;
-        case OPT_CPUSET_MEMS:
-                free(res->cpu_mems);
-                res->cpu_mems = strdup(v);
-                return res->cpu_mems ? 0 : -ENOMEM;
-        case OPT_PIDS_LIMIT:
-                res->has_pids_limit = true;
-                return parse_i64(v, &res->pids_limit);
-        case OPT_BLKIO_WEIGHT:
-                r = parse_u64(v, UINT16_MAX, &u);
-                res->has_blkio_weight = true;
-                res->blkio_weight = (uint16_t) u;
-                return r;
+        if (!v)
+                return -ENOMEM;
+        if (!s) {
+                s = json_object();
+                if (!s || json_object_set_new(update, section, s) < 0) {
+                        json_decref(v);
+                        return -ENOMEM;
+                }
+        }
+        return json_object_set_new(s, key, v) < 0 ? -ENOMEM : 0;
+}
+
+/* One of update's flags into the update, a linux.resources object as -r would give; -EINVAL if its value
+ * is bad. */
+static int update_flag(int c, const char *v, json_t *update) {
+        static const struct {
+                int flag;
+                const char *section, *key;
+        } keys[] = {
+                {OPT_MEMORY, "memory", "limit"},
+                {OPT_MEMORY_RESERVATION, "memory", "reservation"},
+                {OPT_MEMORY_SWAP, "memory", "swap"},
+                {OPT_CPU_QUOTA, "cpu", "quota"},
+                {OPT_CPU_PERIOD, "cpu", "period"},
+                {OPT_CPU_SHARE, "cpu", "shares"},
+                {OPT_CPUSET_CPUS, "cpu", "cpus"},
+                {OPT_CPUSET_MEMS, "cpu", "mems"},
+                {OPT_PIDS_LIMIT, "pids", "limit"},
+                {OPT_BLKIO_WEIGHT, "blockIO", "weight"},
+        };
+        int64_t i = 0;
+        uint64_t u = 0;
+        int r;
+
+        for (size_t k = 0; k < ELEMENTSOF(keys); k++) {
+                if (keys[k].flag != c)
+                        continue;
+                switch (c) {
+                case OPT_MEMORY:
+                case OPT_MEMORY_RESERVATION:
+                case OPT_MEMORY_SWAP:
+                        r = parse_size(v, &i);
+                        break;
+                case OPT_CPU_QUOTA:
+                case OPT_PIDS_LIMIT:
+                        r = parse_i64(v, &i);
+                        break;
+                case OPT_CPUSET_CPUS:
+                case OPT_CPUSET_MEMS:
+                        return update_set(update, keys[k].section, keys[k].key, json_string(v));
+                default: /* jansson's integers are int64 */
+                        r = parse_u64(v, c == OPT_BLKIO_WEIGHT ? UINT16_MAX : INT64_MAX, &u);
+                        i = (int64_t) u;
+                }
+                if (r < 0)
+                        return r;
+                return update_set(update, keys[k].section, keys[k].key, json_integer((json_int_t) i));
         }
         return -EINVAL;
 }
 
-/* -r FILE or -r -: a linux.resources object; the flags are ignored then, as in runc. */
-static int read_resources_file(const char *path, OciResources **ret) {
+/* -r FILE or -r -: a linux.resources object; the flags are ignored then, as in runc. Checked by the
+ * config's parser first, so that an error names the field, line and column. */
+static int read_resources_file(const char *path, json_t **ret) {
+        _cleanup_(oci_resources_freep) OciResources *res = NULL;
         _cleanup_free_ char *buf = NULL;
         _cleanup_close_ int fd = -EBADF;
+        const char *name = strcmp(path, "-") == 0 ? "(stdin)" : path;
         size_t len = 0, size = 0;
         OciError error = {};
+        json_error_t jerror;
+        json_t *j;
         int r;
 
         fd = strcmp(path, "-") == 0 ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3)
@@ -280,14 +308,18 @@ static int read_resources_file(const char *path, OciResources **ret) {
                         break;
                 len += (size_t) n;
         }
-        r = oci_resources_parse(buf, len, strcmp(path, "-") == 0 ? "(stdin)" : path, ret, &error);
+        r = oci_resources_parse(buf, len, name, &res, &error);
         if (r < 0)
                 return log_error("%s", error.message[0] ? error.message : strerror(-r)), r;
+        j = json_loadb(buf, len, 0, &jerror);
+        if (!j)
+                return log_error("%s:%d:%d: %s", name, jerror.line, jerror.column, jerror.text), -EINVAL;
+        *ret = j;
         return 0;
 }
 
 static int
-parse_update_args(int argc, char **argv, OciResources *res, const char **ret_file, const char **ret_id) {
+parse_update_args(int argc, char **argv, json_t *update, const char **ret_file, const char **ret_id) {
         static const struct option options[] = {
                 {"resources", required_argument, NULL, 'r'},
                 {"memory", required_argument, NULL, OPT_MEMORY},
@@ -318,7 +350,7 @@ parse_update_args(int argc, char **argv, OciResources *res, const char **ret_fil
                 if (c == '?')
                         return cli_usage_error(
                                 "update", UPDATE_USAGE, "unknown option '%s'", argv[optind - 1]);
-                if (update_flag(c, optarg, res) < 0)
+                if (update_flag(c, optarg, update) < 0)
                         return cli_usage_error("update",
                                                UPDATE_USAGE,
                                                "invalid value '%s' for '--%s'",
@@ -355,34 +387,80 @@ static int check_memory_usage(CgroupContainer *c, const CgroupResources *res) {
         return 0;
 }
 
-int verb_update(const GlobalOptions *g, int argc, char **argv) {
-        _cleanup_(cgroup_container_done) CgroupContainer c = {.root_fd = -EBADF, .dir_fd = -EBADF};
-        _cleanup_(oci_resources_freep) OciResources *flags = calloc(1, sizeof(OciResources));
-        _cleanup_(oci_resources_freep) OciResources *file = NULL;
+/* Writes apply (a linux.resources object) to the container's group. */
+static int update_apply(CgroupContainer *c, json_t *apply) {
+        _cleanup_(oci_resources_freep) OciResources *parsed = NULL;
+        _cleanup_free_ char *text = NULL;
         OciCgroupResources res = {};
-        const char *path = NULL, *id = NULL, *what = NULL;
+        const char *what = NULL;
+        OciError error = {};
         int r;
 
-        if (!flags)
-                return log_error_errno(ENOMEM, "update failed"), 1;
-        r = parse_update_args(argc, argv, flags, &path, &id);
-        if (r != 0)
-                return r == 1 ? 0 : r;
-        if (path && read_resources_file(path, &file) < 0)
-                return 1;
-        if (cgroup_container_open(g, id, &c) < 0)
-                return 1;
-        r = oci_cgroup_resources(file ?: flags, NULL, 0, 0, &res);
+        text = json_dumps(apply, JSON_COMPACT);
+        if (!text)
+                return log_error_errno(ENOMEM, "update failed"), -ENOMEM;
+        r = oci_resources_parse(text, strlen(text), "(update)", &parsed, &error);
         if (r < 0)
-                return log_error_errno(ENOMEM, "update failed"), 1;
-        r = check_memory_usage(&c, &res.res);
+                return log_error("container '%s': %s",
+                                 c->state->id,
+                                 error.message[0] ? error.message : strerror(-r)),
+                       r;
+        r = oci_cgroup_resources(parsed, NULL, 0, 0, &res);
+        if (r < 0)
+                return log_error_errno(ENOMEM, "update failed"), r;
+        r = check_memory_usage(c, &res.res);
         if (r >= 0) {
-                r = cgroup_update(c.cgroup.cg, &res.res, &what);
+                r = cgroup_update(c->cgroup.cg, &res.res, &what);
                 if (r < 0)
-                        log_error_errno(r, "container '%s': failed to update its resources: %s", id, what);
+                        log_error_errno(
+                                r, "container '%s': failed to update its resources: %s", c->state->id, what);
         }
         oci_cgroup_resources_done(&res);
-        return r < 0 ? 1 : 0;
+        return r;
+}
+
+/* As runc's update: the resources as last set (a previous update's, else the config's) with this update
+ * merged in, so that an update of the CPU quota keeps the period set before, of the memory limit the
+ * memory+swap limit (oci-resources-update.h); what was set is kept in the state for the next one. */
+int verb_update(const GlobalOptions *g, int argc, char **argv) {
+        _cleanup_(cgroup_container_done) CgroupContainer c = {.root_fd = -EBADF, .dir_fd = -EBADF};
+        json_auto_t *update = json_object(), *stored = NULL, *merged = NULL, *apply = NULL;
+        const char *path = NULL, *id = NULL;
+        int r;
+
+        if (!update)
+                return log_error_errno(ENOMEM, "update failed"), 1;
+        r = parse_update_args(argc, argv, update, &path, &id);
+        if (r != 0)
+                return r == 1 ? 0 : r;
+        if (path) {
+                json_decref(update);
+                update = NULL;
+                if (read_resources_file(path, &update) < 0)
+                        return 1;
+        }
+        if (cgroup_container_open(g, id, &c) < 0)
+                return 1;
+        if (c.state->resources)
+                stored = json_incref(c.state->resources);
+        else {
+                r = container_load_config_resources(c.dir_fd, &stored);
+                if (r < 0)
+                        return log_error_errno(
+                                       r, "container '%s': failed to read the resources of its config", id),
+                               1;
+        }
+        r = oci_resources_update_merge(stored, update, &merged, &apply);
+        if (r < 0)
+                return log_error_errno(r, "update failed"), 1;
+        if (update_apply(&c, apply) < 0)
+                return 1;
+        json_decref(c.state->resources);
+        c.state->resources = TAKE_PTR(merged);
+        r = state_write(c.dir_fd, c.state);
+        if (r < 0)
+                return log_error_errno(r, "container '%s': failed to record its resources", id), 1;
+        return 0;
 }
 
 /* Adds key: v to o unless v is 0, as Go's omitempty. */

@@ -48,6 +48,7 @@ ContainerState *container_state_free(ContainerState *s) {
         strv_free(s->annotations);
         strv_free(s->cgroup_paths);
         free(s->freeze_file);
+        json_decref(s->resources);
         free(s);
         return NULL;
 }
@@ -249,6 +250,8 @@ int state_write(int dir_fd, const ContainerState *s) {
                 json_object_set_new(j, "cgroupFreezeFile", json_string(s->freeze_file));
         else if (s->paused)
                 json_object_set_new(j, "paused", json_true());
+        if (s->resources)
+                json_object_set(j, "resources", s->resources);
         text = json_dumps(j, JSON_COMPACT);
         if (!text)
                 return -ENOMEM;
@@ -358,6 +361,8 @@ int state_read(int dir_fd, ContainerState **ret) {
         s->init.start_time = (uint64_t) json_integer_value(json_object_get(j, "initStartTime"));
         s->started = json_is_true(json_object_get(j, "started"));
         s->paused = json_is_true(json_object_get(j, "paused"));
+        if (json_is_object(json_object_get(j, "resources")))
+                s->resources = json_incref(json_object_get(j, "resources"));
         *ret = s;
         return 0;
 }

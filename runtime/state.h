@@ -42,6 +42,9 @@ typedef struct ContainerState {
          * container has no cgroup, or its state predates the file. */
         char *freeze_file;
         bool paused; /* the flag `tether pause` kept before freeze_file: only for such states */
+        /* linux.resources as last set by `tether update` (the config's, each update merged in,
+         * oci-resources-update.h); NULL until the first update. */
+        json_t *resources;
 } ContainerState;
 
 ContainerState *container_state_free(ContainerState *s);

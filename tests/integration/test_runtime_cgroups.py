@@ -447,6 +447,78 @@ def test_update_is_read_back_from_the_host(cg, rt):
     c.delete("--force")
 
 
+def unlimited(text):
+    """-1 for "max" (v2) or v1's page-rounded LONG_MAX, else the number."""
+    text = text.strip()
+    return -1 if text == "max" or int(text) >= 1 << 62 else int(text)
+
+
+def cpu_limits(rt, cid):
+    """(quota, period) as the host has them: v1's two files, or v2's one cpu.max."""
+    if "cpu" in cgroup_mounts():
+        d = group_dir(rt, cid, "cpu")
+        quota, period = read(os.path.join(d, "cpu.cfs_quota_us")), read(os.path.join(d, "cpu.cfs_period_us"))
+        return unlimited(quota), int(period)
+    quota, period = read(os.path.join(group_dir(rt, cid, "unified"), "cpu.max")).split()
+    return unlimited(quota), int(period)
+
+
+def memory_limits(rt, cid):
+    """(memory, memory+swap) as the host has them: v1's limit and memsw, v2's memory.max plus swap.max."""
+    if "memory" in cgroup_mounts():
+        d = group_dir(rt, cid, "memory")
+        return (unlimited(read(os.path.join(d, "memory.limit_in_bytes"))),
+                unlimited(read(os.path.join(d, "memory.memsw.limit_in_bytes"))))
+    d = group_dir(rt, cid, "unified")
+    mem = unlimited(read(os.path.join(d, "memory.max")))
+    swap = unlimited(read(os.path.join(d, "memory.swap.max")))
+    return mem, -1 if -1 in (mem, swap) else mem + swap
+
+
+def update(rt, cid, *args, stdin=None):
+    p = runtime_helpers.subprocess.run(rt.argv("update", *args, cid), capture_output=True, timeout=TIMEOUT,
+                                       input=stdin)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == b""
+
+
+def test_update_keeps_what_it_is_not_told(cg, rt):
+    """Each update builds on the ones before and on the config, as runc merges an update into its saved
+    config: a CPU quota alone keeps the period (v2 has both in cpu.max), a period alone the quota, a memory
+    limit alone the memory+swap limit; what was set is kept in the state."""
+    cid = "updkeep"
+    if "memory" in cgroup_mounts() and not os.path.exists(
+            host_dir("memory", os.path.join(own_groups()["memory"], "memory.memsw.limit_in_bytes"))):
+        pytest.skip("no swap accounting (memory.memsw) on this host")
+    c = rt.create(cid, rt.bundle(config(rt, cg, cid, ["sleep", "1000"],
+                                        {"memory": {"limit": 64 << 20, "swap": 96 << 20}})))
+    c.start()
+    update(rt, cid, "--cpu-period", "50000")
+    assert cpu_limits(rt, cid) == (-1, 50000)
+    update(rt, cid, "--cpu-quota", "20000")
+    assert cpu_limits(rt, cid) == (20000, 50000)
+    update(rt, cid, "--cpu-period", "80000")
+    assert cpu_limits(rt, cid) == (20000, 80000)
+    kept = state_json(rt, cid)["resources"]
+    assert kept == {"cpu": {"quota": 20000, "period": 80000}, "memory": {"limit": 64 << 20, "swap": 96 << 20}}
+    update(rt, cid, "--memory", "80m")
+    assert memory_limits(rt, cid) == (80 << 20, 96 << 20)
+    assert state_json(rt, cid)["resources"]["memory"] == {"limit": 80 << 20, "swap": 96 << 20}
+    # -r builds on the same
+    update(rt, cid, "-r", "-", stdin=json.dumps({"cpu": {"quota": 30000}, "pids": {"limit": 40}}).encode())
+    assert cpu_limits(rt, cid) == (30000, 80000)
+    assert state_json(rt, cid)["resources"]["cpu"] == {"quota": 30000, "period": 80000}
+    assert state_json(rt, cid)["resources"]["pids"] == {"limit": 40}
+    # unlimited memory makes the swap unlimited too, as runc's update does
+    update(rt, cid, "--memory", "-1")
+    assert memory_limits(rt, cid) == (-1, -1)
+    assert state_json(rt, cid)["resources"]["memory"] == {"limit": -1, "swap": -1}
+    # a refused update changes neither the group nor what is kept
+    assert "cpu.cpus" in failed(rt.tether("update", "--cpuset-cpus", "0-", cid))
+    assert state_json(rt, cid)["resources"]["cpu"] == {"quota": 30000, "period": 80000}
+    c.delete("--force")
+
+
 @pytest.mark.parametrize("args,code,message", [
     (["--memory", "lots"], 2, "invalid value 'lots' for '--memory'"),
     (["--pids-limit", "-5"], 2, "invalid value '-5' for '--pids-limit'"),
