@@ -110,6 +110,8 @@ void cg_stats_memory_stat(const char *text, bool v1, CgroupStats *st);
 void cg_stats_cpu_stat(const char *text, CgroupStats *st);
 void cg_stats_io_stat(const char *text, CgroupStats *st);
 void cg_stats_blkio(const char *text, bool bytes, CgroupStats *st);
+/* /proc/PID/net/dev into st->net, lo left out (cgroup-net.c); -EBADMSG for a line it cannot read. */
+int cg_stats_net_dev(const char *text, CgroupStats *st);
 
 /* The backends' parts, one file each. */
 bool cg_v1_primary(const Cgroup *cg, CgroupController c); /* first controller of its hierarchy */

@@ -202,6 +202,7 @@ typedef struct CgroupResources {
 
 /* Statistics, in one struct for every driver. UINT64_MAX is "max" (no limit) in the limits. */
 #define CGROUP_STATS_HUGETLB_MAX 8
+#define CGROUP_STATS_NET_MAX 32 /* interfaces; more are left out */
 
 typedef struct CgroupStats {
         struct {
@@ -246,6 +247,20 @@ typedef struct CgroupStats {
                 uint64_t failcnt;
         } hugetlb[CGROUP_STATS_HUGETLB_MAX];
         size_t n_hugetlb;
+        /* The counters of the container's network namespace, by interface, lo left out: filled by
+         * cgroup_get_net_stats(), not cgroup_get_stats() (a namespace is no part of a cgroup). */
+        struct {
+                char name[16]; /* IFNAMSIZ */
+                uint64_t rx_bytes;
+                uint64_t rx_packets;
+                uint64_t rx_errors;
+                uint64_t rx_dropped;
+                uint64_t tx_bytes;
+                uint64_t tx_packets;
+                uint64_t tx_errors;
+                uint64_t tx_dropped;
+        } net[CGROUP_STATS_NET_MAX];
+        size_t n_net;
 } CgroupStats;
 
 /* Resolves linux.cgroupsPath against the caller's own group own: absolute paths stay, relative ones go
@@ -346,6 +361,12 @@ int cgroup_freeze_file_read(const char *path, bool *ret);
 /* SIGKILLs everything in the group until it is empty, racing forks. */
 int cgroup_kill_all(Cgroup *cg, const char **reterr_what);
 int cgroup_get_stats(Cgroup *cg, CgroupStats *ret, const char **reterr_what);
+/* The network interface counters of the network namespace of process pid (the container's first), as
+ * cadvisor reads them, into st->net (cgroup-net.c). pidfd is a pidfd of pid: /proc/PID is read from the
+ * host and only used once the pidfd says the process still lives, so a recycled pid cannot give another
+ * process's counters. No interfaces (n_net 0) when the process shares the caller's namespace: those are
+ * the host's. -ESRCH if the process is gone. */
+int cgroup_get_net_stats(pid_t pid, int pidfd, CgroupStats *st);
 /* The pids in the group (its cgroup.procs: in the cgroup2 mount where there is one, else in a v1
  * hierarchy), a new array of *ret_n. */
 int cgroup_get_pids(Cgroup *cg, pid_t **ret, size_t *ret_n, const char **reterr_what);

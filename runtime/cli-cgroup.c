@@ -469,6 +469,38 @@ static void set_nonzero(json_t *o, const char *key, uint64_t v) {
                 json_object_set_new(o, key, json_integer((json_int_t) v));
 }
 
+/* runc's types.NetworkInterface, whose fields have no JSON tags: Go's encoder names them as declared
+ * (opencontainers/runc:types/events.go). A nil slice, "null", without interfaces. */
+static json_t *network_to_json(const CgroupStats *st) {
+        json_t *a;
+
+        if (st->n_net == 0)
+                return json_null();
+        a = json_array();
+        for (size_t i = 0; a && i < st->n_net; i++)
+                json_array_append_new(a,
+                                      json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+                                                "Name",
+                                                st->net[i].name,
+                                                "RxBytes",
+                                                (json_int_t) st->net[i].rx_bytes,
+                                                "RxPackets",
+                                                (json_int_t) st->net[i].rx_packets,
+                                                "RxErrors",
+                                                (json_int_t) st->net[i].rx_errors,
+                                                "RxDropped",
+                                                (json_int_t) st->net[i].rx_dropped,
+                                                "TxBytes",
+                                                (json_int_t) st->net[i].tx_bytes,
+                                                "TxPackets",
+                                                (json_int_t) st->net[i].tx_packets,
+                                                "TxErrors",
+                                                (json_int_t) st->net[i].tx_errors,
+                                                "TxDropped",
+                                                (json_int_t) st->net[i].tx_dropped));
+        return a;
+}
+
 /* runc's types.Stats (opencontainers/runc:types/events.go, filled by events.go convertLibcontainerStats)
  * from the library's CgroupStats: times in nanoseconds, "max" limits as the largest number. */
 static json_t *stats_to_json(const CgroupStats *st) {
@@ -534,7 +566,7 @@ static json_t *stats_to_json(const CgroupStats *st) {
                                               (json_int_t) st->hugetlb[i].peak,
                                               "failcnt",
                                               (json_int_t) st->hugetlb[i].failcnt));
-        return json_pack("{s:{s:o, s:o}, s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:o, s:o, s:{}, s:o, s:{}, s:n}",
+        return json_pack("{s:{s:o, s:o}, s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:o, s:o, s:{}, s:o, s:{}, s:o}",
                          "cpu",
                          "usage",
                          usage,
@@ -561,7 +593,8 @@ static json_t *stats_to_json(const CgroupStats *st) {
                          "hugetlb",
                          hugetlb,
                          "intel_rdt",
-                         "network_interfaces");
+                         "network_interfaces",
+                         network_to_json(st));
 }
 
 /* One event as runc's json.Encoder writes it: a compact line. */
@@ -582,6 +615,7 @@ static int print_event(const char *type, const char *id, json_t *data) {
 }
 
 static int print_stats(CgroupContainer *c) {
+        _cleanup_close_ int pidfd = -EBADF;
         const char *what = NULL;
         CgroupStats st;
         int r;
@@ -590,6 +624,14 @@ static int print_stats(CgroupContainer *c) {
         if (r < 0)
                 return log_error_errno(
                         r, "container '%s': failed to read its stats: %s", c->state->id, what);
+        /* The first process's network namespace; none once it is gone, as the group outlives it. */
+        if (pidref_open(&c->state->init, &pidfd) >= 0) {
+                r = cgroup_get_net_stats(c->state->init.pid, pidfd, &st);
+                if (r < 0 && r != -ESRCH)
+                        log_warning_errno(r,
+                                          "container '%s': failed to read its network counters, ignoring",
+                                          c->state->id);
+        }
         return print_event("stats", c->state->id, stats_to_json(&st));
 }
 

@@ -578,6 +578,59 @@ def test_events_stats_match_what_the_container_did(cg, rt):
     c.delete("--force")
 
 
+def stats_of(rt, cid):
+    r = rt.tether("events", "--stats", cid)
+    assert r.returncode == 0, r.stderr
+    e = json.loads(r.stdout)
+    assert (e["type"], e["id"]) == ("stats", cid)
+    return e["data"]
+
+
+NET_SETUP = ("brctl addbr br0 && echo 1 >/proc/sys/net/ipv6/conf/br0/disable_ipv6 && "
+             "ip addr add 10.77.0.1/24 dev br0 && ip link set br0 up && arp -s 10.77.0.2 02:00:00:00:00:02")
+
+
+def test_events_stats_count_the_network_traffic_of_the_container(cg, rt):
+    """The container makes an interface in its network namespace (a bridge, with a static neighbour so
+    that nothing waits for ARP) and pings through it: events --stats reports the interface with runc's
+    field names, lo left out, and its transmit counters grow by the pings (5 of 1000 bytes of data, each
+    1042 bytes on the wire with the ICMP, IP and Ethernet headers; IGMP may add a report or two)."""
+    cid = "net"
+    script = f"{NET_SETUP} && echo ready; read x; ping -c 5 -i 0.01 -s 1000 -W 1 -q 10.77.0.2; echo pinged; read y"
+    conf = config(rt, cg, cid, ["sh", "-c", script])
+    conf["mounts"].append({"destination": "/sys", "type": "sysfs", "source": "sysfs",    # for brctl
+                           "options": ["nosuid", "noexec", "nodev", "ro"]})
+    for k in ("bounding", "effective", "permitted"):
+        conf["process"]["capabilities"][k] = DOCKER_CAP_NAMES + ["CAP_NET_ADMIN"]
+    c = rt.create(cid, rt.bundle(conf))
+    c.start()
+    c.stdio.wait_line("ready")
+    before = stats_of(rt, cid)["network_interfaces"]
+    assert [i["Name"] for i in before] == ["br0"], before
+    assert set(before[0]) == {"Name", "RxBytes", "RxPackets", "RxErrors", "RxDropped", "TxBytes", "TxPackets",
+                              "TxErrors", "TxDropped"}
+    c.stdio.write("go\n")
+    c.stdio.wait_line("pinged")
+    after = stats_of(rt, cid)["network_interfaces"]
+    assert [i["Name"] for i in after] == ["br0"], after
+    sent, packets = after[0]["TxBytes"] - before[0]["TxBytes"], after[0]["TxPackets"] - before[0]["TxPackets"]
+    assert 5 <= packets <= 8 and 5 * 1042 <= sent <= 5 * 1042 + 300, (before, after)
+    assert after[0]["RxBytes"] == before[0]["RxBytes"] == 0, (before, after)    # a bridge without ports
+    c.delete("--force")
+
+
+def test_events_stats_no_network_counters_of_the_host(cg, rt):
+    """A container in the host's network namespace has no counters of its own: the host's are not its."""
+    cid = "hostnet"
+    conf = config(rt, cg, cid, ["sh", "-c", "echo ready; read x"])
+    conf["linux"]["namespaces"] = [{"type": t} for t in ("pid", "mount", "ipc", "uts")]
+    c = rt.create(cid, rt.bundle(conf))
+    c.start()
+    c.stdio.wait_line("ready")
+    assert stats_of(rt, cid)["network_interfaces"] is None
+    c.delete("--force")
+
+
 def wait_fd_kind(pid, kinds, timeout=TIMEOUT):
     """Waits until process pid has an fd of one of kinds open (events' OOM watch): the one poll of this file,
     as runtime_helpers.wait_signalfd, bounded."""
