@@ -135,9 +135,15 @@ int verb_delete(const GlobalOptions *g, int argc, char **argv) {
         if (r < 0 && !force)
                 return log_error_errno(r, "container '%s': failed to read its state", id), 1;
         status = s ? container_state_status(s) : CONTAINER_STOPPED;
-        if (status == CONTAINER_RUNNING && !force)
-                return log_error("container '%s' is running: stop it first, or use --force", id), 1;
-        /* A created container has not run anything yet: deleting it kills it, as runc does. */
+        /* A paused one too, as runc's delete refuses it ("cannot delete container that is not stopped"):
+         * its processes are there, only frozen. */
+        if ((status == CONTAINER_RUNNING || status == CONTAINER_PAUSED) && !force)
+                return log_error("container '%s' is %s: stop it first, or use --force",
+                                 id,
+                                 container_status_to_string(status)),
+                       1;
+        /* A created container has not run anything yet: deleting it kills it, as runc does. A paused one's
+         * SIGKILL (v1 holds it until a thaw) comes with the group's, which thaws to deliver it. */
         if (s && (status == CONTAINER_RUNNING || status == CONTAINER_CREATED)) {
                 r = pidref_kill(&s->init, SIGKILL);
                 if (r < 0 && r != -ESRCH)

@@ -263,6 +263,30 @@ static void test_freeze(void) {
         test_child_done(&c);
 }
 
+/* A frozen group (a paused container) is killed too: its tasks die once thawed, which kill_all does after
+ * queuing the signals, on a hybrid host through cgroup.kill of the cgroup2 group. */
+static void test_kill_frozen(void) {
+        Cgroup *cg = test_group(host, "killfrozen", NULL);
+        Child c = {.pidfd = -1, .report = -1};
+        const char *what = "";
+        siginfo_t si = {};
+        char t;
+        int r;
+
+        if (!cg)
+                return;
+        TAP_EQ_INT(test_spawn(cg, child_ticker, &c), 0);
+        TAP_EQ_INT(test_read(c.report, &t, 1, 10000), 0);
+        TAP_EQ_INT(cgroup_freeze(cg, true, &what), 0);
+        r = cgroup_kill_all(cg, &what);
+        if (!tap_ok(r == 0, "kill_all of a frozen group"))
+                printf("#   %s: %s\n", what, strerror(-r));
+        TAP_EQ_INT(test_wait(&c, 10000, &si), 0);
+        tap_ok(si.si_code == CLD_KILLED && si.si_status == SIGKILL, "the frozen child died of SIGKILL");
+        test_group_destroy(host, cg, "killfrozen");
+        test_child_done(&c);
+}
+
 /* --- kill everything, forks racing it --- */
 
 static void child_fork_storm(int report) {
@@ -529,6 +553,7 @@ int main(void) {
         test_pids();
         test_cpu_quota();
         test_freeze();
+        test_kill_frozen();
         test_kill_all();
         test_stats();
         test_devices();

@@ -422,6 +422,18 @@ def test_kill_all_and_delete_a_paused_container(cg, rt):
     c.delete()
 
 
+def test_delete_refuses_a_paused_container_but_with_force(cg, rt):
+    """As runc: a paused container still has its processes; --force kills them, frozen as they are."""
+    cid = "pdel"
+    c = echo_container(rt, cg, cid)
+    assert rt.tether("pause", cid).returncode == 0
+    assert f"container '{cid}' is paused: stop it first, or use --force" in failed(rt.tether("delete", cid))
+    assert c.status() == "paused"
+    c.delete("--force")
+    c.wait_exit()
+    assert not [d for d in cg.dirs if os.path.exists(os.path.join(d, cid))]
+
+
 def test_update_is_read_back_from_the_host(cg, rt):
     cid = "upd"
     c = rt.create(cid, rt.bundle(config(rt, cg, cid, ["sleep", "1000"], {"memory": {"limit": 64 << 20}})))
