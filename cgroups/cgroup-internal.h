@@ -101,11 +101,17 @@ int cg_events_wait(int dfd, const char *key, const char *value, int timeout_ms);
 /* Writes the v1 freezer state and waits for it (cgroup-v1-freezer.c). */
 int cg_v1_freeze(int dfd, bool frozen);
 
+/* Whether file (its name: "freezer.state" or "cgroup.events") with contents text says frozen
+ * (cgroup-frozen.c). Pure; -EBADMSG for contents it cannot read, -EINVAL for another file. */
+int cg_parse_frozen(const char *file, const char *text, bool *ret);
+
 /* Parsing of stats files (cgroup-stats.c), pure, shared by both backends. */
 void cg_stats_memory_stat(const char *text, bool v1, CgroupStats *st);
 void cg_stats_cpu_stat(const char *text, CgroupStats *st);
 void cg_stats_io_stat(const char *text, CgroupStats *st);
 void cg_stats_blkio(const char *text, bool bytes, CgroupStats *st);
+/* /proc/PID/net/dev into st->net, lo left out (cgroup-net.c); -EBADMSG for a line it cannot read. */
+int cg_stats_net_dev(const char *text, CgroupStats *st);
 
 /* The backends' parts, one file each. */
 bool cg_v1_primary(const Cgroup *cg, CgroupController c); /* first controller of its hierarchy */

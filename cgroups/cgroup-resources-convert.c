@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cgroup.h"
 
@@ -62,15 +63,33 @@ const char *cgroup_format_limit(int64_t v, char *buf, size_t size) {
         return buf;
 }
 
-/* As opencontainers/runc:vendor/github.com/opencontainers/cgroups/fs2/cpu.go setCPU. */
-int cgroup_format_cpu_max(bool has_quota, int64_t quota, uint64_t period, char *buf, size_t size) {
+/* cpu.max holds both values in one file, where v1 has cfs_quota_us and cfs_period_us apart: an update of
+ * one must keep the other. The kernel's cpu_max_write() starts from the group's current period, so
+ * "QUOTA" alone keeps it; a period alone needs the current quota written back, from current (cpu.max's
+ * contents). runc's fs2 setCPU (opencontainers/runc:vendor/github.com/opencontainers/cgroups/fs2/cpu.go)
+ * writes the default period when none is given and leans on `runc update` merging the saved config
+ * instead, which a caller without one (the shim) would not have. A quota of 0 is none, as in runc. */
+int cgroup_format_cpu_max(
+        bool has_quota, int64_t quota, uint64_t period, const char *current, char *buf, size_t size) {
+        char kept[24] = "max";
         int n;
 
-        if (period == 0)
-                period = 100000;
+        has_quota = has_quota && quota != 0;
+        if (!has_quota && period == 0)
+                return -EINVAL;
+        if (!has_quota && current) {
+                size_t len = strcspn(current, " \n");
+
+                if (len == 0 || len >= sizeof(kept) ||
+                    !((len == 3 && strncmp(current, "max", 3) == 0) || strspn(current, "0123456789") == len))
+                        return -EBADMSG;
+                memcpy(kept, current, len);
+                kept[len] = '\0';
+        }
         if (has_quota && quota > 0)
-                n = snprintf(buf, size, "%" PRIi64 " %" PRIu64, quota, period);
-        else
-                n = snprintf(buf, size, "max %" PRIu64, period);
+                snprintf(kept, sizeof(kept), "%" PRIi64, quota);
+        else if (has_quota)
+                strcpy(kept, "max");
+        n = period == 0 ? snprintf(buf, size, "%s", kept) : snprintf(buf, size, "%s %" PRIu64, kept, period);
         return n < 0 || (size_t) n >= size ? -ENOBUFS : 0;
 }

@@ -188,6 +188,11 @@ static int v1_kill_all(Cgroup *cg) {
         int r;
 
         if (cg->unified.fd >= 0) {
+                /* A task the v1 freezer holds (a paused container) dies only once thawed: thaw it after
+                 * cgroup.kill has queued the SIGKILLs, so that none runs a step of its own, then wait. */
+                if (cg->v1[CGROUP_CONTROLLER_FREEZER].fd >= 0 &&
+                    cg_write_at(cg->unified.fd, "cgroup.kill", "1") >= 0)
+                        (void) cg_v1_freeze(cg->v1[CGROUP_CONTROLLER_FREEZER].fd, false);
                 r = cg_v2_kill(cg, &cg->unified);
                 if (r < 0)
                         return r;

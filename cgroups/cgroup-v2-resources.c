@@ -69,12 +69,18 @@ static int cpu(Cgroup *cg, const CgroupResources *r) {
                         return q;
         }
         if ((r->has_cpu_quota && r->cpu_quota != 0) || (r->has_cpu_period && r->cpu_period != 0)) {
-                q = cgroup_format_cpu_max(r->has_cpu_quota,
-                                          r->cpu_quota,
-                                          r->has_cpu_period ? r->cpu_period : 0,
-                                          buf,
-                                          sizeof(buf));
-                if (q < 0 || (q = put(cg, "cpu.max", buf)) < 0)
+                _cleanup_free_ char *current = NULL;
+                uint64_t period = r->has_cpu_period ? r->cpu_period : 0;
+
+                /* a period alone keeps the quota: read it (cgroup_format_cpu_max()) */
+                if (!(r->has_cpu_quota && r->cpu_quota != 0) &&
+                    (q = cg_read_at(cg->unified.fd, "cpu.max", &current)) < 0)
+                        return cg_fail(cg, q, "cpu.max in %s", cg->unified.path);
+                q = cgroup_format_cpu_max(r->has_cpu_quota, r->cpu_quota, period, current, buf, sizeof(buf));
+                if (q < 0)
+                        return cg_fail(
+                                cg, q, "cpu.max in %s (now '%.32s')", cg->unified.path, current ?: "");
+                if ((q = put(cg, "cpu.max", buf)) < 0)
                         return q;
         }
         if (r->has_cpu_burst) {

@@ -205,6 +205,7 @@ typedef struct CgroupResources {
 
 /* Statistics, in one struct for every driver. UINT64_MAX is "max" (no limit) in the limits. */
 #define CGROUP_STATS_HUGETLB_MAX 8
+#define CGROUP_STATS_NET_MAX 32 /* interfaces; more are left out */
 
 typedef struct CgroupStats {
         struct {
@@ -249,6 +250,20 @@ typedef struct CgroupStats {
                 uint64_t failcnt;
         } hugetlb[CGROUP_STATS_HUGETLB_MAX];
         size_t n_hugetlb;
+        /* The counters of the container's network namespace, by interface, lo left out: filled by
+         * cgroup_get_net_stats(), not cgroup_get_stats() (a namespace is no part of a cgroup). */
+        struct {
+                char name[16]; /* IFNAMSIZ */
+                uint64_t rx_bytes;
+                uint64_t rx_packets;
+                uint64_t rx_errors;
+                uint64_t rx_dropped;
+                uint64_t tx_bytes;
+                uint64_t tx_packets;
+                uint64_t tx_errors;
+                uint64_t tx_dropped;
+        } net[CGROUP_STATS_NET_MAX];
+        size_t n_net;
 } CgroupStats;
 
 /* Resolves linux.cgroupsPath against the caller's own group own: absolute paths stay, relative ones go
@@ -268,8 +283,12 @@ int cgroup_memory_swap_to_v2(int64_t memory_swap, int64_t memory, int64_t *ret);
 uint64_t cgroup_blkio_weight_to_io_weight(uint16_t weight);
 /* "max" for -1, else the number; buf of at least 24 bytes. */
 const char *cgroup_format_limit(int64_t v, char *buf, size_t size);
-/* cpu.max: "QUOTA PERIOD", "max PERIOD"; period 0 is the kernel's default, 100000. */
-int cgroup_format_cpu_max(bool has_quota, int64_t quota, uint64_t period, char *buf, size_t size);
+/* cpu.max from what was given, keeping what was not: "QUOTA PERIOD"; "QUOTA" (or "max") alone when
+ * period is 0, which keeps the group's period; "CURRENT PERIOD" with the quota of current (cpu.max's
+ * contents; NULL: "max") when no quota is given (0 is none). -EINVAL if neither is given, -EBADMSG for
+ * a current it cannot read. */
+int cgroup_format_cpu_max(
+        bool has_quota, int64_t quota, uint64_t period, const char *current, char *buf, size_t size);
 
 /* The systemd driver's pure parts (cgroup-systemd-props.c). linux.cgroupsPath "slice:prefix:name" (runc's
  * format; NULL or "" is system.slice:tether:default_name, an empty slice system.slice) to the slice and the
@@ -337,9 +356,25 @@ int cgroup_update(Cgroup *cg, const CgroupResources *res, const char **reterr_wh
 int cgroup_attach(Cgroup *cg, pid_t pid, const char **reterr_what);
 /* Freezes or thaws; returns once the whole group is frozen (or thawed). */
 int cgroup_freeze(Cgroup *cg, bool frozen, const char **reterr_what);
+/* Whether the group is frozen now, as the kernel says: its own freeze or an ancestor's (v1 freezer.state
+ * FROZEN; v2 "frozen 1" in cgroup.events), whoever froze it; a freeze still under way is not frozen yet.
+ * Reads one small file (cgroup-frozen.c). */
+int cgroup_is_frozen(Cgroup *cg, bool *ret, const char **reterr_what);
+/* The file cgroup_is_frozen() reads, absolute, a new string: for a caller that keeps it (the runtime's
+ * state) and asks again later with cgroup_freeze_file_read(), without finding the host's hierarchies
+ * each time. -EOPNOTSUPP if the group has no freezer. */
+int cgroup_get_freeze_file(const Cgroup *cg, char **ret);
+/* Reads such a file: one open(), one read(). -ENOENT once the group is gone. */
+int cgroup_freeze_file_read(const char *path, bool *ret);
 /* SIGKILLs everything in the group until it is empty, racing forks. */
 int cgroup_kill_all(Cgroup *cg, const char **reterr_what);
 int cgroup_get_stats(Cgroup *cg, CgroupStats *ret, const char **reterr_what);
+/* The network interface counters of the network namespace of process pid (the container's first), as
+ * cadvisor reads them, into st->net (cgroup-net.c). pidfd is a pidfd of pid: /proc/PID is read from the
+ * host and only used once the pidfd says the process still lives, so a recycled pid cannot give another
+ * process's counters. No interfaces (n_net 0) when the process shares the caller's namespace: those are
+ * the host's. -ESRCH if the process is gone. */
+int cgroup_get_net_stats(pid_t pid, int pidfd, CgroupStats *st);
 /* The pids in the group (its cgroup.procs: in the cgroup2 mount where there is one, else in a v1
  * hierarchy), a new array of *ret_n. */
 int cgroup_get_pids(Cgroup *cg, pid_t **ret, size_t *ret_n, const char **reterr_what);

@@ -1,5 +1,5 @@
-/* `tether pause`, `resume`, `update` and `events`: the verbs of a container's cgroup, with runc's command
- * lines and output (opencontainers/runc:pause.go, update.go, events.go, types/events.go). */
+/* `tether pause`, `resume` and `events`: the verbs of a container's cgroup, with runc's command lines and
+ * output (opencontainers/runc:pause.go, events.go, types/events.go); `update` is cli-update.c. */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,30 +13,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "container-cgroup.h"
+#include "cli-cgroup.h"
 #include "log.h"
 #include "macro.h"
-#include "oci-cgroup.h"
-#include "oci-config.h"
-#include "state.h"
 
-#define UPDATE_USAGE                                                                                        \
-        "[-r FILE|-] [--memory SIZE] [--memory-reservation SIZE] [--memory-swap SIZE] [--cpu-quota N]\n"    \
-        "                     [--cpu-period N] [--cpu-share N] [--cpuset-cpus LIST] [--cpuset-mems LIST]\n" \
-        "                     [--pids-limit N] [--blkio-weight N] ID"
 #define EVENTS_USAGE "[--stats] [--interval DURATION] ID"
 
-/* A container opened for its cgroup: locked state, the group. */
-typedef struct CgroupContainer {
-        int root_fd;
-        int dir_fd;
-        ContainerState *state;
-        ContainerStatus status;
-        ContainerCgroup cgroup;
-} CgroupContainer;
-
-static void cgroup_container_done(CgroupContainer *c) {
+void cgroup_container_done(CgroupContainer *c) {
         safe_close(c->dir_fd);
         safe_close(c->root_fd);
         container_state_free(c->state);
@@ -44,9 +27,7 @@ static void cgroup_container_done(CgroupContainer *c) {
         *c = (CgroupContainer){.root_fd = -EBADF, .dir_fd = -EBADF};
 }
 
-/* Opens the container and its group; logs and returns -errno. With unit, a systemd scope is opened
- * through the systemd driver, in tether-systemd (cli-systemd.c), for changing it. */
-static int cgroup_container_open(const GlobalOptions *g, const char *id, bool unit, CgroupContainer *ret) {
+int cgroup_container_open(const GlobalOptions *g, const char *id, bool unit, CgroupContainer *ret) {
         CgroupContainer c = {.root_fd = -EBADF, .dir_fd = -EBADF};
         char error[1024];
         int r;
@@ -73,15 +54,28 @@ static int cgroup_container_open(const GlobalOptions *g, const char *id, bool un
                 cgroup_container_done(&c);
                 return log_error_errno(r, "container '%s': %s", id, error);
         }
+        /* A state from before the freeze file was kept: keep it now, so that its status comes from the
+         * group from here on (the old paused flag would go stale). */
+        if (!c.state->freeze_file && cgroup_get_freeze_file(c.cgroup.cg, &c.state->freeze_file) >= 0) {
+                c.state->paused = false;
+                r = state_write(c.dir_fd, c.state);
+                if (r < 0) {
+                        cgroup_container_done(&c);
+                        return log_error_errno(r, "container '%s': failed to record the state", id);
+                }
+                c.status = container_state_status(c.state);
+        }
         *ret = c;
         return 0;
 }
 
 /* pause and resume: runc's container.Pause/Resume (opencontainers/runc:libcontainer/container_linux.go):
- * a running or created container freezes, a paused one thaws; the state says "paused" meanwhile. */
+ * a running or created container freezes, a paused one thaws. Nothing is recorded: the status says
+ * "paused" while the group is frozen, as the kernel tells it (state.c). */
 static int pause_or_resume(const GlobalOptions *g, const char *verb, int argc, char **argv, bool freeze) {
         _cleanup_(cgroup_container_done) CgroupContainer c = {.root_fd = -EBADF, .dir_fd = -EBADF};
         const char *what = NULL, *id;
+        bool frozen = false;
         int r;
 
         if (argc == 2 && cli_is_help(argv[1]))
@@ -109,10 +103,12 @@ static int pause_or_resume(const GlobalOptions *g, const char *verb, int argc, c
                                        freeze ? "freeze" : "thaw",
                                        what),
                        1;
-        c.state->paused = freeze;
-        r = state_write(c.dir_fd, c.state);
-        if (r < 0)
-                return log_error_errno(r, "container '%s': failed to record the state", id), 1;
+        /* On v1 a thaw of the group cannot undo its parent's freeze, and the write succeeds all the
+         * same: do not report a resume that left it paused. */
+        if (!freeze && cgroup_is_frozen(c.cgroup.cg, &frozen, NULL) >= 0 && frozen)
+                return log_error("container '%s': its cgroup is still frozen: a group above it is frozen",
+                                 id),
+                       1;
         return 0;
 }
 
@@ -124,263 +120,42 @@ int verb_resume(const GlobalOptions *g, int argc, char **argv) {
         return pause_or_resume(g, "resume", argc, argv, false);
 }
 
-/* docker/go-units RAMInBytes, as runc's update reads sizes: a number, optionally with b, k, m, g, t, p
- * (binary, any case, an optional trailing b or ib); -1 is unlimited. */
-static int parse_size(const char *s, int64_t *ret) {
-        static const char units[] = "bkmgtp";
-        const char *u;
-        double v;
-        char *end;
-        int shift;
-
-        if (strcmp(s, "-1") == 0)
-                return *ret = -1, 0;
-        errno = 0;
-        v = strtod(s, &end);
-        if (errno || end == s || v < 0 || *s == '-' || *s == '+' || *s == ' ')
-                return -EINVAL;
-        if (*end == '\0')
-                shift = 0;
-        else {
-                u = strchr(units, end[0] | 0x20);
-                if (!u)
-                        return -EINVAL;
-                shift = (int) (u - units) * 10;
-                end++;
-                if ((end[0] | 0x20) == 'i' && u != units)
-                        end++;
-                if ((end[0] | 0x20) == 'b' && u != units)
-                        end++;
-                if (*end != '\0')
-                        return -EINVAL;
-        }
-        v *= (double) (UINT64_C(1) << shift);
-        if (v >= 9.2e18)
-                return -ERANGE;
-        *ret = (int64_t) v;
-        return 0;
-}
-
-static int parse_u64(const char *s, uint64_t max, uint64_t *ret) {
-        unsigned long long v;
-        char *end;
-
-        errno = 0;
-        v = strtoull(s, &end, 10);
-        if (errno || end == s || *end || *s == '-' || *s == '+' || *s == ' ' || v > max)
-                return -EINVAL;
-        *ret = v;
-        return 0;
-}
-
-static int parse_i64(const char *s, int64_t *ret) {
-        long long v;
-        char *end;
-
-        errno = 0;
-        v = strtoll(s, &end, 10);
-        if (errno || end == s || *end || *s == ' ' || v < -1)
-                return -EINVAL;
-        *ret = v;
-        return 0;
-}
-
-enum {
-        OPT_MEMORY = 0x100,
-        OPT_MEMORY_RESERVATION,
-        OPT_MEMORY_SWAP,
-        OPT_CPU_QUOTA,
-        OPT_CPU_PERIOD,
-        OPT_CPU_SHARE,
-        OPT_CPUSET_CPUS,
-        OPT_CPUSET_MEMS,
-        OPT_PIDS_LIMIT,
-        OPT_BLKIO_WEIGHT,
-};
-
-/* One of update's flags into res; -EINVAL if its value is bad. */
-static int update_flag(int c, const char *v, OciResources *res) {
-        uint64_t u = 0;
-        int r = 0;
-
-        switch (c) {
-        case OPT_MEMORY:
-                res->has_memory_limit = true;
-                return parse_size(v, &res->memory_limit);
-        case OPT_MEMORY_RESERVATION:
-                res->has_memory_reservation = true;
-                return parse_size(v, &res->memory_reservation);
-        case OPT_MEMORY_SWAP:
-                res->has_memory_swap = true;
-                return parse_size(v, &res->memory_swap);
-        case OPT_CPU_QUOTA:
-                res->has_cpu_quota = true;
-                return parse_i64(v, &res->cpu_quota);
-        case OPT_CPU_PERIOD:
-                res->has_cpu_period = true;
-                return parse_u64(v, UINT64_MAX, &res->cpu_period);
-        case OPT_CPU_SHARE:
-                res->has_cpu_shares = true;
-                return parse_u64(v, UINT64_MAX, &res->cpu_shares);
-        case OPT_CPUSET_CPUS:
-                free(res->cpu_cpus);
-                res->cpu_cpus = strdup(v);
-                return res->cpu_cpus ? 0 : -ENOMEM;
-        case OPT_CPUSET_MEMS:
-                free(res->cpu_mems);
-                res->cpu_mems = strdup(v);
-                return res->cpu_mems ? 0 : -ENOMEM;
-        case OPT_PIDS_LIMIT:
-                res->has_pids_limit = true;
-                return parse_i64(v, &res->pids_limit);
-        case OPT_BLKIO_WEIGHT:
-                r = parse_u64(v, UINT16_MAX, &u);
-                res->has_blkio_weight = true;
-                res->blkio_weight = (uint16_t) u;
-                return r;
-        }
-        return -EINVAL;
-}
-
-/* -r FILE or -r -: a linux.resources object; the flags are ignored then, as in runc. */
-static int read_resources_file(const char *path, OciResources **ret) {
-        _cleanup_free_ char *buf = NULL;
-        _cleanup_close_ int fd = -EBADF;
-        size_t len = 0, size = 0;
-        OciError error = {};
-        int r;
-
-        fd = strcmp(path, "-") == 0 ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3)
-                                    : open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return log_error_errno(errno, "failed to open '%s'", path);
-        for (;;) {
-                ssize_t n;
-
-                if (size - len < 4096) {
-                        char *p = size < OCI_CONFIG_SIZE_MAX ? realloc(buf, size += 65536) : NULL;
-
-                        if (!p)
-                                return log_error("'%s' is too large", path), -EFBIG;
-                        buf = p;
-                }
-                n = read(fd, buf + len, size - len);
-                if (n < 0)
-                        return log_error_errno(errno, "failed to read '%s'", path);
-                if (n == 0)
-                        break;
-                len += (size_t) n;
-        }
-        r = oci_resources_parse(buf, len, strcmp(path, "-") == 0 ? "(stdin)" : path, ret, &error);
-        if (r < 0)
-                return log_error("%s", error.message[0] ? error.message : strerror(-r)), r;
-        return 0;
-}
-
-static int
-parse_update_args(int argc, char **argv, OciResources *res, const char **ret_file, const char **ret_id) {
-        static const struct option options[] = {
-                {"resources", required_argument, NULL, 'r'},
-                {"memory", required_argument, NULL, OPT_MEMORY},
-                {"memory-reservation", required_argument, NULL, OPT_MEMORY_RESERVATION},
-                {"memory-swap", required_argument, NULL, OPT_MEMORY_SWAP},
-                {"cpu-quota", required_argument, NULL, OPT_CPU_QUOTA},
-                {"cpu-period", required_argument, NULL, OPT_CPU_PERIOD},
-                {"cpu-share", required_argument, NULL, OPT_CPU_SHARE},
-                {"cpuset-cpus", required_argument, NULL, OPT_CPUSET_CPUS},
-                {"cpuset-mems", required_argument, NULL, OPT_CPUSET_MEMS},
-                {"pids-limit", required_argument, NULL, OPT_PIDS_LIMIT},
-                {"blkio-weight", required_argument, NULL, OPT_BLKIO_WEIGHT},
-                {"help", no_argument, NULL, 'h'},
-                {}};
-        int c, longindex = -1;
-
-        optind = 0;
-        while ((c = getopt_long(argc, argv, "+:r:h", options, &longindex)) >= 0) {
-                if (c == 'h')
-                        return cli_help("update", UPDATE_USAGE), 1;
-                if (c == 'r') {
-                        *ret_file = optarg;
-                        continue;
-                }
-                if (c == ':')
-                        return cli_usage_error(
-                                "update", UPDATE_USAGE, "option '%s' needs an argument", argv[optind - 1]);
-                if (c == '?')
-                        return cli_usage_error(
-                                "update", UPDATE_USAGE, "unknown option '%s'", argv[optind - 1]);
-                if (update_flag(c, optarg, res) < 0)
-                        return cli_usage_error("update",
-                                               UPDATE_USAGE,
-                                               "invalid value '%s' for '--%s'",
-                                               optarg,
-                                               longindex >= 0 ? options[longindex].name : "?");
-        }
-        if (argc - optind != 1)
-                return cli_usage_error("update", UPDATE_USAGE, "expected exactly one container id");
-        *ret_id = argv[optind];
-        return 0;
-}
-
-/* runc checks a new memory limit against the usage (opencontainers/cgroups fs/memory.go: "rejecting
- * memory limit %d below usage %d" with checkBeforeUpdate); tether always does: a limit below what is in
- * use would get the container OOM-killed, or leave the old one with an EBUSY half-way through. */
-static int check_memory_usage(CgroupContainer *c, const CgroupResources *res) {
-        const char *what = NULL;
-        CgroupStats st;
-        int r;
-
-        if (!res->has_memory_limit || res->memory_limit < 0)
-                return 0;
-        r = cgroup_get_stats(c->cgroup.cg, &st, &what);
-        if (r < 0)
-                return log_error_errno(
-                        r, "container '%s': failed to read its memory usage: %s", c->state->id, what);
-        if ((uint64_t) res->memory_limit < st.memory.usage)
-                return log_error("container '%s': memory limit %" PRIi64
-                                 " is below the current usage %" PRIu64 ", refusing; nothing was changed",
-                                 c->state->id,
-                                 res->memory_limit,
-                                 st.memory.usage),
-                       -EBUSY;
-        return 0;
-}
-
-int verb_update(const GlobalOptions *g, int argc, char **argv) {
-        _cleanup_(cgroup_container_done) CgroupContainer c = {.root_fd = -EBADF, .dir_fd = -EBADF};
-        _cleanup_(oci_resources_freep) OciResources *flags = calloc(1, sizeof(OciResources));
-        _cleanup_(oci_resources_freep) OciResources *file = NULL;
-        OciCgroupResources res = {};
-        const char *path = NULL, *id = NULL, *what = NULL;
-        int r;
-
-        if (!flags)
-                return log_error_errno(ENOMEM, "update failed"), 1;
-        r = parse_update_args(argc, argv, flags, &path, &id);
-        if (r != 0)
-                return r == 1 ? 0 : r;
-        /* The container first: it may hand the command over to tether-systemd, which reads `-r -` then. */
-        if (cgroup_container_open(g, id, true, &c) < 0)
-                return 1;
-        if (path && read_resources_file(path, &file) < 0)
-                return 1;
-        r = oci_cgroup_resources(file ?: flags, NULL, 0, 0, &res);
-        if (r < 0)
-                return log_error_errno(ENOMEM, "update failed"), 1;
-        r = check_memory_usage(&c, &res.res);
-        if (r >= 0) {
-                r = cgroup_update(c.cgroup.cg, &res.res, &what);
-                if (r < 0)
-                        log_error_errno(r, "container '%s': failed to update its resources: %s", id, what);
-        }
-        oci_cgroup_resources_done(&res);
-        return r < 0 ? 1 : 0;
-}
-
 /* Adds key: v to o unless v is 0, as Go's omitempty. */
 static void set_nonzero(json_t *o, const char *key, uint64_t v) {
         if (v != 0)
                 json_object_set_new(o, key, json_integer((json_int_t) v));
+}
+
+/* runc's types.NetworkInterface, whose fields have no JSON tags: Go's encoder names them as declared
+ * (opencontainers/runc:types/events.go). A nil slice, "null", without interfaces. */
+static json_t *network_to_json(const CgroupStats *st) {
+        json_t *a;
+
+        if (st->n_net == 0)
+                return json_null();
+        a = json_array();
+        for (size_t i = 0; a && i < st->n_net; i++)
+                json_array_append_new(a,
+                                      json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+                                                "Name",
+                                                st->net[i].name,
+                                                "RxBytes",
+                                                (json_int_t) st->net[i].rx_bytes,
+                                                "RxPackets",
+                                                (json_int_t) st->net[i].rx_packets,
+                                                "RxErrors",
+                                                (json_int_t) st->net[i].rx_errors,
+                                                "RxDropped",
+                                                (json_int_t) st->net[i].rx_dropped,
+                                                "TxBytes",
+                                                (json_int_t) st->net[i].tx_bytes,
+                                                "TxPackets",
+                                                (json_int_t) st->net[i].tx_packets,
+                                                "TxErrors",
+                                                (json_int_t) st->net[i].tx_errors,
+                                                "TxDropped",
+                                                (json_int_t) st->net[i].tx_dropped));
+        return a;
 }
 
 /* runc's types.Stats (opencontainers/runc:types/events.go, filled by events.go convertLibcontainerStats)
@@ -448,7 +223,7 @@ static json_t *stats_to_json(const CgroupStats *st) {
                                               (json_int_t) st->hugetlb[i].peak,
                                               "failcnt",
                                               (json_int_t) st->hugetlb[i].failcnt));
-        return json_pack("{s:{s:o, s:o}, s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:o, s:o, s:{}, s:o, s:{}, s:n}",
+        return json_pack("{s:{s:o, s:o}, s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:o, s:o, s:{}, s:o, s:{}, s:o}",
                          "cpu",
                          "usage",
                          usage,
@@ -475,7 +250,8 @@ static json_t *stats_to_json(const CgroupStats *st) {
                          "hugetlb",
                          hugetlb,
                          "intel_rdt",
-                         "network_interfaces");
+                         "network_interfaces",
+                         network_to_json(st));
 }
 
 /* One event as runc's json.Encoder writes it: a compact line. */
@@ -496,6 +272,7 @@ static int print_event(const char *type, const char *id, json_t *data) {
 }
 
 static int print_stats(CgroupContainer *c) {
+        _cleanup_close_ int pidfd = -EBADF;
         const char *what = NULL;
         CgroupStats st;
         int r;
@@ -504,6 +281,14 @@ static int print_stats(CgroupContainer *c) {
         if (r < 0)
                 return log_error_errno(
                         r, "container '%s': failed to read its stats: %s", c->state->id, what);
+        /* The first process's network namespace; none once it is gone, as the group outlives it. */
+        if (pidref_open(&c->state->init, &pidfd) >= 0) {
+                r = cgroup_get_net_stats(c->state->init.pid, pidfd, &st);
+                if (r < 0 && r != -ESRCH)
+                        log_warning_errno(r,
+                                          "container '%s': failed to read its network counters, ignoring",
+                                          c->state->id);
+        }
         return print_event("stats", c->state->id, stats_to_json(&st));
 }
 

@@ -34,7 +34,7 @@
 #define EXEC_USAGE                                                                                                                    \
         "[--process FILE] [--tty --console-socket SOCKET] [--cwd DIR] [--env K=V]... [--user UID[:GID]] [--additional-gids GID]...\n" \
         "                   [--cap CAP]... [--no-new-privs[=BOOL]] [--detach] [--pid-file FILE] [--preserve-fds N]\n"                 \
-        "                   ID [--] [COMMAND [ARGS...]]"
+        "                   [--ignore-paused] ID [--] [COMMAND [ARGS...]]"
 #define EXEC_FAILED 255
 
 typedef struct ExecArgs {
@@ -47,13 +47,21 @@ typedef struct ExecArgs {
         json_t *env, *caps, *gids; /* arrays */
         int no_new_privs; /* -1: not given, the config's holds; else the flag's value */
         bool detach;
+        bool ignore_paused;
         bool help; /* -h or --help: the usage is printed, nothing else to do */
         unsigned preserve_fds;
         const char *id;
         char **command;
 } ExecArgs;
 
-enum { OPT_CWD = 0x100, OPT_PID_FILE, OPT_NO_NEW_PRIVS, OPT_PRESERVE_FDS, OPT_CONSOLE_SOCKET };
+enum {
+        OPT_CWD = 0x100,
+        OPT_PID_FILE,
+        OPT_NO_NEW_PRIVS,
+        OPT_PRESERVE_FDS,
+        OPT_CONSOLE_SOCKET,
+        OPT_IGNORE_PAUSED,
+};
 
 /* A boolean flag's value as runc's CLI library takes it (Go's strconv.ParseBool): 1, 0, or -EINVAL. */
 static int parse_bool(const char *s) {
@@ -83,6 +91,7 @@ static int parse_exec_args(int argc, char **argv, ExecArgs *a) {
                 {"preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS},
                 {"tty", no_argument, NULL, 't'},
                 {"console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET},
+                {"ignore-paused", no_argument, NULL, OPT_IGNORE_PAUSED},
                 {"help", no_argument, NULL, 'h'},
                 {}};
         char *end;
@@ -140,6 +149,9 @@ static int parse_exec_args(int argc, char **argv, ExecArgs *a) {
                         break;
                 case OPT_CONSOLE_SOCKET:
                         a->console_socket = optarg;
+                        break;
+                case OPT_IGNORE_PAUSED:
+                        a->ignore_paused = true;
                         break;
                 case 'h':
                         a->help = true;
@@ -485,6 +497,13 @@ int verb_exec(const GlobalOptions *g, int argc, char **argv) {
                 goto finish;
         if (state_read(dir_fd, &s) < 0 || pidref_open(&s->init, &pidfd) < 0) {
                 log_error("exec failed: container '%s' is not running", a.id);
+                goto finish;
+        }
+        /* runc's words (opencontainers/runc:exec.go): the process would join a frozen group and never get
+         * to exec, with this command waiting for it. */
+        if (!a.ignore_paused && container_state_status(s) == CONTAINER_PAUSED) {
+                log_error(
+                        "exec failed: cannot exec in a paused container (use --ignore-paused to override)");
                 goto finish;
         }
         if (load_exec_config(dir_fd, &a, &c) < 0)

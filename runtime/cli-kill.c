@@ -23,14 +23,15 @@
 
 /* Every process of the container's cgroup, exec'd ones and those that left its PID namespace's tree
  * included. */
-static int kill_all_in_cgroup(const ContainerState *s, int sig) {
+static int kill_all_in_cgroup(const ContainerState *s, ContainerStatus status, int sig) {
         _cleanup_(container_cgroup_done) ContainerCgroup cgroup = {};
         char error[1024];
         int r;
 
         r = container_cgroup_open(s->cgroup_paths, &cgroup, error, sizeof(error));
-        if (r >= 0)
-                r = container_cgroup_signal_all(&cgroup, sig, s->paused, error, sizeof(error));
+        if (r >= 0) /* a frozen group, whoever froze it, stays frozen */
+                r = container_cgroup_signal_all(
+                        &cgroup, sig, status == CONTAINER_PAUSED, error, sizeof(error));
         if (r < 0)
                 return log_error_errno(r,
                                        "container '%s': failed to send SIG%s: %s",
@@ -80,7 +81,7 @@ int verb_kill(const GlobalOptions *g, int argc, char **argv) {
                                "container '%s' is not running (%s)", id, container_status_to_string(status)),
                        1;
         if (all && s->cgroup_paths)
-                return kill_all_in_cgroup(s, sig) < 0 ? 1 : 0;
+                return kill_all_in_cgroup(s, status, sig) < 0 ? 1 : 0;
         r = all ? container_signal_all(&s->init, sig) : pidref_kill(&s->init, sig);
         if (r < 0)
                 return log_error_errno(
@@ -137,9 +138,15 @@ int verb_delete(const GlobalOptions *g, int argc, char **argv) {
         if (s && cli_systemd_switch_for(g, s->cgroup_paths, id) < 0)
                 return 1;
         status = s ? container_state_status(s) : CONTAINER_STOPPED;
-        if (status == CONTAINER_RUNNING && !force)
-                return log_error("container '%s' is running: stop it first, or use --force", id), 1;
-        /* A created container has not run anything yet: deleting it kills it, as runc does. */
+        /* A paused one too, as runc's delete refuses it ("cannot delete container that is not stopped"):
+         * its processes are there, only frozen. */
+        if ((status == CONTAINER_RUNNING || status == CONTAINER_PAUSED) && !force)
+                return log_error("container '%s' is %s: stop it first, or use --force",
+                                 id,
+                                 container_status_to_string(status)),
+                       1;
+        /* A created container has not run anything yet: deleting it kills it, as runc does. A paused one's
+         * SIGKILL (v1 holds it until a thaw) comes with the group's, which thaws to deliver it. */
         if (s && (status == CONTAINER_RUNNING || status == CONTAINER_CREATED)) {
                 r = pidref_kill(&s->init, SIGKILL);
                 if (r < 0 && r != -ESRCH)

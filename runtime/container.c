@@ -30,6 +30,7 @@
 #include "macro.h"
 #include "mount-source.h"
 #include "network.h"
+#include "oci-resources-update.h"
 #include "pidfd-util.h"
 #include "pidref.h"
 #include "process.h"
@@ -807,6 +808,8 @@ int container_create(
                 goto fail;
 
         r = cgroup.cg ? container_cgroup_paths(&cgroup, &s->cgroup_paths) : 0;
+        if (r >= 0 && cgroup.cg && cgroup_get_freeze_file(cgroup.cg, &s->freeze_file) == -ENOMEM)
+                r = -ENOMEM; /* -EOPNOTSUPP: no freezer, never paused */
         if (r >= 0)
                 r = pidref_read_start_time(s->init.pid, &s->init.start_time);
         if (r >= 0)
@@ -858,6 +861,34 @@ int container_remove_cgroup(int dir_fd, ContainerError *reterr) {
 
 int container_load_config(int dir_fd, OciConfig **ret) {
         return oci_config_parse_file(dir_fd, CONFIG_COPY, ret, NULL);
+}
+
+int container_load_config_resources(int dir_fd, json_t **ret) {
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *buf = NULL;
+        struct stat st;
+        size_t len = 0;
+
+        fd = openat(dir_fd, CONFIG_COPY, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode) || st.st_size > OCI_CONFIG_SIZE_MAX)
+                return -EBADMSG; /* we wrote it at create: a regular file, no larger than a config */
+        buf = malloc((size_t) st.st_size + 1);
+        if (!buf)
+                return -ENOMEM;
+        while (len < (size_t) st.st_size) {
+                ssize_t n = RETRY_ON_EINTR(read(fd, buf + len, (size_t) st.st_size - len));
+
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        break;
+                len += (size_t) n;
+        }
+        return oci_resources_of_config(buf, len, ret);
 }
 
 int container_start(int dir_fd, ContainerError *reterr) {

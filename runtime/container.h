@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include <jansson.h>
+
 #include "oci-config.h"
 #include "process-env.h"
 
@@ -48,3 +50,5 @@ int container_remove_cgroup(int dir_fd, ContainerError *reterr);
 
 /* The config kept in ROOT/ID at create. */
 int container_load_config(int dir_fd, OciConfig **ret);
+/* Its linux.resources, as JSON (an empty object if it has none), for `update` to build on. */
+int container_load_config_resources(int dir_fd, json_t **ret);

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "json-util.h"
 #include "macro.h"
 #include "state.h"
@@ -46,8 +47,21 @@ ContainerState *container_state_free(ContainerState *s) {
         free(s->owner);
         strv_free(s->annotations);
         strv_free(s->cgroup_paths);
+        free(s->freeze_file);
+        json_decref(s->resources);
         free(s);
         return NULL;
+}
+
+/* From the group itself, as runc's refreshState asks its freezer (opencontainers/runc:libcontainer/
+ * container_linux.go isPaused): a manager above us may have frozen or thawed it. One small read, as state
+ * and list do it for every container. A group that is gone is not frozen. */
+static bool state_frozen(const ContainerState *s) {
+        bool frozen = false;
+
+        if (!s->freeze_file)
+                return s->paused;
+        return cgroup_freeze_file_read(s->freeze_file, &frozen) >= 0 && frozen;
 }
 
 ContainerStatus container_state_status(const ContainerState *s) {
@@ -57,7 +71,7 @@ ContainerStatus container_state_status(const ContainerState *s) {
                 return CONTAINER_CREATING;
         if (pidref_open(&s->init, &pidfd) < 0)
                 return CONTAINER_STOPPED;
-        if (s->paused)
+        if (state_frozen(s))
                 return CONTAINER_PAUSED;
         return s->started ? CONTAINER_RUNNING : CONTAINER_CREATED;
 }
@@ -224,14 +238,20 @@ int state_write(int dir_fd, const ContainerState *s) {
         _cleanup_close_ int fd = -EBADF;
         size_t len;
 
-        j = state_to_json_common(s, s->paused ? "paused" : s->started ? "running" : "created");
+        /* The status in the file is informational: readers ask container_state_status(). */
+        j = state_to_json_common(s, s->started ? "running" : "created");
         if (!j)
                 return -ENOMEM;
         json_object_set_new(j, "initStartTime", json_integer((json_int_t) s->init.start_time));
         json_object_set_new(j, "started", json_boolean(s->started));
-        json_object_set_new(j, "paused", json_boolean(s->paused));
         if (s->cgroup_paths)
                 json_object_set_new(j, "cgroupPaths", annotations_to_json(s->cgroup_paths));
+        if (s->freeze_file)
+                json_object_set_new(j, "cgroupFreezeFile", json_string(s->freeze_file));
+        else if (s->paused)
+                json_object_set_new(j, "paused", json_true());
+        if (s->resources)
+                json_object_set(j, "resources", s->resources);
         text = json_dumps(j, JSON_COMPACT);
         if (!text)
                 return -ENOMEM;
@@ -331,7 +351,9 @@ int state_read(int dir_fd, ContainerState **ret) {
             (r = strdup_field(j, "owner", false, &s->owner)) < 0 ||
             (r = annotations_from_json(json_object_get(j, "annotations"), &s->annotations)) < 0 ||
             (json_is_object(json_object_get(j, "cgroupPaths")) &&
-             (r = annotations_from_json(json_object_get(j, "cgroupPaths"), &s->cgroup_paths)) < 0)) {
+             (r = annotations_from_json(json_object_get(j, "cgroupPaths"), &s->cgroup_paths)) < 0) ||
+            (json_is_string(json_object_get(j, "cgroupFreezeFile")) &&
+             (r = strdup_field(j, "cgroupFreezeFile", false, &s->freeze_file)) < 0)) {
                 container_state_free(s);
                 return r;
         }
@@ -339,6 +361,8 @@ int state_read(int dir_fd, ContainerState **ret) {
         s->init.start_time = (uint64_t) json_integer_value(json_object_get(j, "initStartTime"));
         s->started = json_is_true(json_object_get(j, "started"));
         s->paused = json_is_true(json_object_get(j, "paused"));
+        if (json_is_object(json_object_get(j, "resources")))
+                s->resources = json_incref(json_object_get(j, "resources"));
         *ret = s;
         return 0;
 }

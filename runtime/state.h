@@ -37,13 +37,21 @@ typedef struct ContainerState {
         /* The container's cgroup, one group per hierarchy as /proc/PID/cgroup shows it: controller (v1
          * name, or "unified" for the cgroup2 mount), group, ..., NULL; NULL if it has none. */
         char **cgroup_paths;
-        bool paused; /* frozen by `tether pause` */
+        /* The file that says whether the group is frozen (cgroup_get_freeze_file()), read by
+         * container_state_status(): paused is what the kernel says, whoever froze the group. NULL if the
+         * container has no cgroup, or its state predates the file. */
+        char *freeze_file;
+        bool paused; /* the flag `tether pause` kept before freeze_file: only for such states */
+        /* linux.resources as last set by `tether update` (the config's, each update merged in,
+         * oci-resources-update.h); NULL until the first update. */
+        json_t *resources;
 } ContainerState;
 
 ContainerState *container_state_free(ContainerState *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(ContainerState *, container_state_free);
 
-/* The status as of now: a created or running container whose process is gone is stopped. */
+/* The status as of now: a created or running container whose process is gone is stopped, one whose group
+ * is frozen (by `tether pause` or anyone else) is paused. */
 ContainerStatus container_state_status(const ContainerState *s);
 
 /* The OCI state (runtime-spec runtime.md "State") as JSON text, plus runc's rootfs/created/owner. */

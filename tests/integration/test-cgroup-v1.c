@@ -202,26 +202,88 @@ static void drain(int fd) {
         fcntl(fd, F_SETFL, fl);
 }
 
+/* The group's freezer.state is the effective one: frozen when the test's parent is, by someone else's
+ * hand (the file written directly), and the kept file path says so as well, without the Cgroup. */
+static void test_frozen_by_parent(Cgroup *cg) {
+        _cleanup_free_ char *file = NULL;
+        _cleanup_close_ int parent = -EBADF;
+        const char *what = "";
+        char path[PATH_MAX];
+        bool frozen = false;
+
+        TAP_EQ_INT(cgroup_get_freeze_file(cg, &file), 0);
+        tap_ok(file && strstr(file, "/freezer.state") &&
+                       strncmp(file,
+                               host->v1[CGROUP_CONTROLLER_FREEZER].mount,
+                               strlen(host->v1[CGROUP_CONTROLLER_FREEZER].mount)) == 0,
+               "the freeze file is the v1 freezer's (%s)",
+               file ? file : "");
+        test_hier_path(&host->v1[CGROUP_CONTROLLER_FREEZER], NULL, path, sizeof(path));
+        parent = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        TAP_OK(parent >= 0);
+        TAP_EQ_INT(cg_v1_freeze(parent, true), 0);
+        TAP_EQ_INT(cgroup_is_frozen(cg, &frozen, &what), 0);
+        tap_ok(frozen, "frozen through the parent group");
+        frozen = false;
+        TAP_EQ_INT(file ? cgroup_freeze_file_read(file, &frozen) : -ENOENT, 0);
+        tap_ok(frozen, "the freeze file says frozen");
+        TAP_EQ_INT(cg_v1_freeze(parent, false), 0);
+        TAP_EQ_INT(file ? cgroup_freeze_file_read(file, &frozen) : -ENOENT, 0);
+        tap_ok(!frozen, "thawed with the parent");
+}
+
 static void test_freeze(void) {
         Cgroup *cg = test_group(host, "freeze", NULL);
         Child c = {.pidfd = -1, .report = -1};
         const char *what = "";
+        bool frozen = true;
         char t;
 
         if (!cg)
                 return;
         TAP_EQ_INT(test_spawn(cg, child_ticker, &c), 0);
         TAP_EQ_INT(test_read(c.report, &t, 1, 10000), 0);
+        TAP_EQ_INT(cgroup_is_frozen(cg, &frozen, &what), 0);
+        tap_ok(!frozen, "a running group is not frozen");
         TAP_EQ_INT(cgroup_freeze(cg, true, &what), 0);
+        TAP_EQ_INT(cgroup_is_frozen(cg, &frozen, &what), 0);
+        tap_ok(frozen, "cgroup_is_frozen() says frozen");
         drain(c.report);
         /* frozen: nothing more comes (an observation window, not a synchronisation) */
         tap_ok(pipe_quiet(c.report, 300), "a frozen child writes nothing");
         TAP_EQ_INT(cgroup_freeze(cg, false, &what), 0);
         TAP_EQ_INT(test_read(c.report, &t, 1, 10000), 0);
         tap_ok(1, "the thawed child writes again");
+        TAP_EQ_INT(cgroup_is_frozen(cg, &frozen, &what), 0);
+        tap_ok(!frozen, "a thawed group is not frozen");
+        test_frozen_by_parent(cg);
         TAP_EQ_INT(cgroup_destroy(cg, &what), 0);
         tap_ok(!test_group_exists(host, "freeze"), "group freeze is gone after destroy");
         cgroup_free(cg);
+        test_child_done(&c);
+}
+
+/* A frozen group (a paused container) is killed too: its tasks die once thawed, which kill_all does after
+ * queuing the signals, on a hybrid host through cgroup.kill of the cgroup2 group. */
+static void test_kill_frozen(void) {
+        Cgroup *cg = test_group(host, "killfrozen", NULL);
+        Child c = {.pidfd = -1, .report = -1};
+        const char *what = "";
+        siginfo_t si = {};
+        char t;
+        int r;
+
+        if (!cg)
+                return;
+        TAP_EQ_INT(test_spawn(cg, child_ticker, &c), 0);
+        TAP_EQ_INT(test_read(c.report, &t, 1, 10000), 0);
+        TAP_EQ_INT(cgroup_freeze(cg, true, &what), 0);
+        r = cgroup_kill_all(cg, &what);
+        if (!tap_ok(r == 0, "kill_all of a frozen group"))
+                printf("#   %s: %s\n", what, strerror(-r));
+        TAP_EQ_INT(test_wait(&c, 10000, &si), 0);
+        tap_ok(si.si_code == CLD_KILLED && si.si_status == SIGKILL, "the frozen child died of SIGKILL");
+        test_group_destroy(host, cg, "killfrozen");
         test_child_done(&c);
 }
 
@@ -491,6 +553,7 @@ int main(void) {
         test_pids();
         test_cpu_quota();
         test_freeze();
+        test_kill_frozen();
         test_kill_all();
         test_stats();
         test_devices();

@@ -162,6 +162,23 @@ static void child_spin(int report) {
         (void) write(report, t, sizeof(t));
 }
 
+/* cpu.max holds quota and period in one file: an update of one keeps the other, as v1's two files do. */
+static void test_cpu_max_update(Cgroup *cg) {
+        CgroupResources period = {.has_cpu_period = true, .cpu_period = 50000};
+        CgroupResources quota = {.has_cpu_quota = true, .cpu_quota = 30000};
+        CgroupResources unlimited = {.has_cpu_quota = true, .cpu_quota = -1};
+        const char *what = "";
+
+        TAP_EQ_INT(cgroup_update(cg, &period, &what), 0);
+        expect_file(cg, "cpu.max", "20000 50000");
+        TAP_EQ_INT(cgroup_update(cg, &quota, &what), 0);
+        expect_file(cg, "cpu.max", "30000 50000");
+        TAP_EQ_INT(cgroup_update(cg, &unlimited, &what), 0);
+        expect_file(cg, "cpu.max", "max 50000");
+        TAP_EQ_INT(cgroup_update(cg, &period, &what), 0);
+        expect_file(cg, "cpu.max", "max 50000");
+}
+
 static void test_cpu(void) {
         CgroupResources res = {
                 .has_cpu_quota = true,
@@ -204,6 +221,7 @@ static void test_cpu(void) {
                "stats: cpu usage %" PRIu64 " µs covers the child's",
                st.cpu.usage_usec);
         test_child_done(&c);
+        test_cpu_max_update(cg);
         test_group_destroy(host, cg, "cpu");
 }
 

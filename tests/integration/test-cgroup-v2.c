@@ -1,9 +1,14 @@
 /* The v2 driver against a real cgroup2 mount: the host's own on a unified host, the cgroup2 mount of a
  * hybrid host otherwise (the host is then looked at as if it had only that mount): attach, freeze, kill,
- * stats of the core files, removal and the refusals. The limits are test-cgroup-v2-limits.c, which needs
- * controllers this machine's cgroup2 mount has not: the vm suite runs both. As root; groups below our own
- * cgroup2 group (or TETHER_TEST_CGROUP_BASE, see cgroup-test.h) under tether-test-<random>, removed at the
- * end. */
+ * stats of the core files and of the network namespace, removal and the refusals. The limits are
+ * test-cgroup-v2-limits.c, which needs controllers this machine's cgroup2 mount has not: the vm suite runs
+ * both. As root; groups below our own cgroup2 group (or TETHER_TEST_CGROUP_BASE, see cgroup-test.h) under
+ * tether-test-<random>, removed at the end. */
+
+#include <linux/sockios.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 
 #include "cgroup-test.h"
 
@@ -25,6 +30,38 @@ static void drain(int fd) {
         fcntl(fd, F_SETFL, fl);
 }
 
+/* The effective state: the group's own cgroup.freeze stays 0 while the test's parent is frozen by someone
+ * else's hand (its file written directly), and cgroup.events of the group says frozen all the same. */
+static void test_frozen_by_parent(Cgroup *cg) {
+        _cleanup_free_ char *file = NULL, *own = NULL;
+        _cleanup_close_ int parent = -EBADF;
+        const char *what = "";
+        char path[PATH_MAX];
+        bool frozen = false;
+
+        TAP_EQ_INT(cgroup_get_freeze_file(cg, &file), 0);
+        tap_ok(file && strstr(file, "/cgroup.events"),
+               "the freeze file is cgroup.events (%s)",
+               file ? file : "");
+        test_hier_path(&host->unified, NULL, path, sizeof(path));
+        parent = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        TAP_OK(parent >= 0);
+        TAP_EQ_INT(cg_write_at(parent, "cgroup.freeze", "1"), 0);
+        TAP_EQ_INT(cg_events_wait(parent, "frozen", "1", 10000), 0);
+        TAP_EQ_INT(cg_read_at(cg->unified.fd, "cgroup.freeze", &own), 0);
+        tap_ok(own && own[0] == '0', "the group's own cgroup.freeze is 0");
+        TAP_EQ_INT(cg_events_wait(cg->unified.fd, "frozen", "1", 10000), 0);
+        TAP_EQ_INT(cgroup_is_frozen(cg, &frozen, &what), 0);
+        tap_ok(frozen, "frozen through the parent group");
+        frozen = false;
+        TAP_EQ_INT(file ? cgroup_freeze_file_read(file, &frozen) : -ENOENT, 0);
+        tap_ok(frozen, "the freeze file says frozen");
+        TAP_EQ_INT(cg_write_at(parent, "cgroup.freeze", "0"), 0);
+        TAP_EQ_INT(cg_events_wait(cg->unified.fd, "frozen", "0", 10000), 0);
+        TAP_EQ_INT(file ? cgroup_freeze_file_read(file, &frozen) : -ENOENT, 0);
+        tap_ok(!frozen, "thawed with the parent");
+}
+
 static void test_attach_freeze(void) {
         Cgroup *cg = test_group(host, "freeze", NULL);
         Child c = {.pidfd = -1, .report = -1};
@@ -33,6 +70,7 @@ static void test_attach_freeze(void) {
         const char *what = "";
         char t, path[64], want[160];
         CgroupStats st = {};
+        bool frozen = true;
 
         if (!cg)
                 return;
@@ -47,15 +85,22 @@ static void test_attach_freeze(void) {
                  strcmp(host->unified.own, "/") == 0 ? "" : host->unified.own,
                  test_parent);
         tap_ok(self && strstr(self, want), "the child is attached (%s)", want);
+        TAP_EQ_INT(cgroup_is_frozen(cg, &frozen, &what), 0);
+        tap_ok(!frozen, "a running group is not frozen");
         TAP_EQ_INT(cgroup_freeze(cg, true, &what), 0);
         TAP_EQ_INT(cg_read_at(cg->unified.fd, "cgroup.events", &events), 0);
         tap_ok(events && strstr(events, "frozen 1"), "cgroup.events says frozen 1");
+        TAP_EQ_INT(cgroup_is_frozen(cg, &frozen, &what), 0);
+        tap_ok(frozen, "cgroup_is_frozen() says frozen");
         drain(c.report);
         p = (struct pollfd){.fd = c.report, .events = POLLIN};
         tap_ok(poll(&p, 1, 300) == 0, "a frozen child writes nothing"); /* an observation window */
         TAP_EQ_INT(cgroup_freeze(cg, false, &what), 0);
         TAP_EQ_INT(test_read(c.report, &t, 1, 10000), 0);
         tap_ok(1, "the thawed child writes again");
+        TAP_EQ_INT(cgroup_is_frozen(cg, &frozen, &what), 0);
+        tap_ok(!frozen, "a thawed group is not frozen");
+        test_frozen_by_parent(cg);
         TAP_EQ_INT(cgroup_get_stats(cg, &st, &what), 0);
         tap_ok(st.cpu.usage_usec > 0,
                "cpu.stat (core) counts %llu µs",
@@ -217,6 +262,56 @@ static void test_refusals(void) {
         }
 }
 
+/* A network namespace of its own with one interface in it (a bridge: the kernel here has no dummy nor
+ * veth), then waits to be killed. */
+static void child_netns(int report) {
+        int fd;
+
+        if (unshare(CLONE_NEWNET) < 0)
+                _exit(2);
+        fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0 || ioctl(fd, SIOCBRADDBR, "tbr0") < 0)
+                _exit(3);
+        if (write(report, "r", 1) != 1)
+                _exit(4);
+        for (;;)
+                pause();
+}
+
+/* cgroup_get_net_stats(): the namespace of the process the pidfd holds, lo left out; none for the caller's
+ * own namespace; and never the counters of whoever has the pid now. */
+static void test_net_stats(void) {
+        Child c = {.pidfd = -1, .report = -1};
+        _cleanup_close_ int self = pidfd_open_pid(getpid()), dead = -EBADF;
+        CgroupStats st = {};
+        siginfo_t si;
+        char t;
+
+        TAP_EQ_INT(test_spawn(NULL, child_netns, &c), 0);
+        if (test_read(c.report, &t, 1, 10000) == -EPIPE && test_wait(&c, 10000, &si) >= 0 &&
+            si.si_code == CLD_EXITED && si.si_status == 3) {
+                tap_skip("network counters", "the kernel makes no bridge (no interface to count)");
+                test_child_done(&c);
+                return;
+        }
+        st.n_net = 99;
+        TAP_EQ_INT(cgroup_get_net_stats(c.pid, c.pidfd, &st), 0);
+        TAP_EQ_INT(st.n_net, 1);
+        TAP_EQ_STR(st.net[0].name, "tbr0");
+        st.n_net = 99;
+        TAP_EQ_INT(cgroup_get_net_stats(getpid(), self, &st), 0);
+        tap_ok(st.n_net == 0, "the caller's own namespace: no interfaces (the host's)");
+        TAP_EQ_INT(cgroup_get_net_stats(c.pid, -1, &st), -EINVAL);
+        dead = fcntl(c.pidfd, F_DUPFD_CLOEXEC, 3);
+        (void) pidfd_kill(c.pidfd, c.pid, SIGKILL);
+        TAP_EQ_INT(test_wait(&c, 10000, &si), 0);
+        /* gone and reaped: its pidfd gives nothing, with its pid nor with a live process's, as a recycled
+         * pid would be */
+        TAP_EQ_INT(cgroup_get_net_stats(c.pid, dead, &st), -ESRCH);
+        TAP_EQ_INT(cgroup_get_net_stats(getpid(), dead, &st), -ESRCH);
+        test_child_done(&c);
+}
+
 int main(void) {
         _cleanup_(cgroup_host_freep) CgroupHost *h = NULL;
 
@@ -244,6 +339,7 @@ int main(void) {
         test_create_pid();
         test_kill();
         test_refusals();
+        test_net_stats();
 
         test_reap_orphans();
         test_parent_remove(h);

@@ -324,6 +324,84 @@ def test_pause_and_resume_are_seen_from_inside(cg, rt):
     c.delete("--force")
 
 
+def freezer_hierarchy():
+    """The hierarchy tether freezes in: the v1 freezer's where the host has one, else the cgroup2 mount."""
+    return "freezer" if "freezer" in cgroup_mounts() else "unified"
+
+
+def freeze_by_hand(directory, frozen):
+    """Freezes or thaws a group by writing its file, as a manager above tether would; returns once the
+    kernel says it is done (bounded: the loop only ends a failure)."""
+    v1 = freezer_hierarchy() == "freezer"
+    want = ("FROZEN" if frozen else "THAWED") if v1 else f"frozen {int(frozen)}"
+    with open(os.path.join(directory, "freezer.state" if v1 else "cgroup.freeze"), "w") as f:
+        f.write(("FROZEN" if frozen else "THAWED") if v1 else str(int(frozen)))
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        text = read(os.path.join(directory, "freezer.state" if v1 else "cgroup.events"))
+        if want in text.split("\n"):
+            return
+        select.select([], [], [], 0.001)
+    raise AssertionError(f"{directory} never got '{want}'")
+
+
+def listed_status(rt, cid):
+    r = rt.tether("list", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    return {e["id"]: e["status"] for e in json.loads(r.stdout)}[cid]
+
+
+def test_paused_is_what_the_group_says(cg, rt):
+    """Frozen or thawed behind tether's back, by writing the group's own file: state and list follow the
+    kernel, not what tether remembers; pause and resume go on from there."""
+    cid = "frozenby"
+    c = echo_container(rt, cg, cid)
+    group = group_dir(rt, cid, freezer_hierarchy())
+    freeze_by_hand(group, True)
+    try:
+        assert (c.status(), listed_status(rt, cid)) == ("paused", "paused")
+        err = rt.tether("exec", cid, "true")
+        assert err.returncode == 255, err
+        assert b"cannot exec in a paused container (use --ignore-paused to override)" in err.stderr, err
+        assert "is not running or created (paused)" in failed(rt.tether("pause", cid))
+        assert rt.tether("resume", cid).returncode == 0
+        assert c.status() == "running"
+        c.stdio.write("b\n")
+        c.stdio.wait_line("got b")
+        # the converse: paused by tether, thawed by someone else
+        assert rt.tether("pause", cid).returncode == 0
+        assert c.status() == "paused"
+    finally:
+        freeze_by_hand(group, False)    # never leave a frozen group behind a failure
+    assert (c.status(), listed_status(rt, cid)) == ("running", "running")
+    assert "is not paused (running)" in failed(rt.tether("resume", cid))
+    c.stdio.write("c\n")
+    c.stdio.wait_line("got c")
+    c.delete("--force")
+
+
+def test_frozen_by_a_group_above_is_paused(cg, rt):
+    """A manager freezes the parent of the container's group: the container is paused (the effective
+    state), and a resume that cannot thaw it says so (v1: the thaw of the group leaves it frozen)."""
+    cid = "frozenabove"
+    c = echo_container(rt, cg, cid)
+    h = freezer_hierarchy()
+    parent = host_dir(h, os.path.join(own_groups()[h], cg.name))
+    freeze_by_hand(parent, True)
+    try:
+        assert c.status() == "paused"
+        if h == "freezer":
+            err = failed(rt.tether("resume", cid))
+            assert f"container '{cid}': its cgroup is still frozen: a group above it is frozen" in err, err
+            assert c.status() == "paused"
+    finally:
+        freeze_by_hand(parent, False)
+    assert c.status() == "running"
+    c.stdio.write("b\n")
+    c.stdio.wait_line("got b")
+    c.delete("--force")
+
+
 def test_kill_all_and_delete_a_paused_container(cg, rt):
     cid = "pkill"
     c = echo_container(rt, cg, cid, pid_ns=False)
@@ -334,6 +412,18 @@ def test_kill_all_and_delete_a_paused_container(cg, rt):
     assert rt.tether("resume", cid).returncode == 0
     c.wait_exit()
     c.delete()
+
+
+def test_delete_refuses_a_paused_container_but_with_force(cg, rt):
+    """As runc: a paused container still has its processes; --force kills them, frozen as they are."""
+    cid = "pdel"
+    c = echo_container(rt, cg, cid)
+    assert rt.tether("pause", cid).returncode == 0
+    assert f"container '{cid}' is paused: stop it first, or use --force" in failed(rt.tether("delete", cid))
+    assert c.status() == "paused"
+    c.delete("--force")
+    c.wait_exit()
+    assert not [d for d in cg.dirs if os.path.exists(os.path.join(d, cid))]
 
 
 def test_update_is_read_back_from_the_host(cg, rt):
@@ -358,6 +448,78 @@ def test_update_is_read_back_from_the_host(cg, rt):
     assert p.returncode == 0, p.stderr
     assert int(read(os.path.join(mem, "memory.limit_in_bytes"))) == 96 << 20
     assert read(os.path.join(group_dir(rt, cid, "pids"), "pids.max")).strip() == "9"
+    c.delete("--force")
+
+
+def unlimited(text):
+    """-1 for "max" (v2) or v1's page-rounded LONG_MAX, else the number."""
+    text = text.strip()
+    return -1 if text == "max" or int(text) >= 1 << 62 else int(text)
+
+
+def cpu_limits(rt, cid):
+    """(quota, period) as the host has them: v1's two files, or v2's one cpu.max."""
+    if "cpu" in cgroup_mounts():
+        d = group_dir(rt, cid, "cpu")
+        quota, period = read(os.path.join(d, "cpu.cfs_quota_us")), read(os.path.join(d, "cpu.cfs_period_us"))
+        return unlimited(quota), int(period)
+    quota, period = read(os.path.join(group_dir(rt, cid, "unified"), "cpu.max")).split()
+    return unlimited(quota), int(period)
+
+
+def memory_limits(rt, cid):
+    """(memory, memory+swap) as the host has them: v1's limit and memsw, v2's memory.max plus swap.max."""
+    if "memory" in cgroup_mounts():
+        d = group_dir(rt, cid, "memory")
+        return (unlimited(read(os.path.join(d, "memory.limit_in_bytes"))),
+                unlimited(read(os.path.join(d, "memory.memsw.limit_in_bytes"))))
+    d = group_dir(rt, cid, "unified")
+    mem = unlimited(read(os.path.join(d, "memory.max")))
+    swap = unlimited(read(os.path.join(d, "memory.swap.max")))
+    return mem, -1 if -1 in (mem, swap) else mem + swap
+
+
+def update(rt, cid, *args, stdin=None):
+    p = runtime_helpers.subprocess.run(rt.argv("update", *args, cid), capture_output=True, timeout=TIMEOUT,
+                                       input=stdin)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == b""
+
+
+def test_update_keeps_what_it_is_not_told(cg, rt):
+    """Each update builds on the ones before and on the config, as runc merges an update into its saved
+    config: a CPU quota alone keeps the period (v2 has both in cpu.max), a period alone the quota, a memory
+    limit alone the memory+swap limit; what was set is kept in the state."""
+    cid = "updkeep"
+    if "memory" in cgroup_mounts() and not os.path.exists(
+            host_dir("memory", os.path.join(own_groups()["memory"], "memory.memsw.limit_in_bytes"))):
+        pytest.skip("no swap accounting (memory.memsw) on this host")
+    c = rt.create(cid, rt.bundle(config(rt, cg, cid, ["sleep", "1000"],
+                                        {"memory": {"limit": 64 << 20, "swap": 96 << 20}})))
+    c.start()
+    update(rt, cid, "--cpu-period", "50000")
+    assert cpu_limits(rt, cid) == (-1, 50000)
+    update(rt, cid, "--cpu-quota", "20000")
+    assert cpu_limits(rt, cid) == (20000, 50000)
+    update(rt, cid, "--cpu-period", "80000")
+    assert cpu_limits(rt, cid) == (20000, 80000)
+    kept = state_json(rt, cid)["resources"]
+    assert kept == {"cpu": {"quota": 20000, "period": 80000}, "memory": {"limit": 64 << 20, "swap": 96 << 20}}
+    update(rt, cid, "--memory", "80m")
+    assert memory_limits(rt, cid) == (80 << 20, 96 << 20)
+    assert state_json(rt, cid)["resources"]["memory"] == {"limit": 80 << 20, "swap": 96 << 20}
+    # -r builds on the same
+    update(rt, cid, "-r", "-", stdin=json.dumps({"cpu": {"quota": 30000}, "pids": {"limit": 40}}).encode())
+    assert cpu_limits(rt, cid) == (30000, 80000)
+    assert state_json(rt, cid)["resources"]["cpu"] == {"quota": 30000, "period": 80000}
+    assert state_json(rt, cid)["resources"]["pids"] == {"limit": 40}
+    # unlimited memory makes the swap unlimited too, as runc's update does
+    update(rt, cid, "--memory", "-1")
+    assert memory_limits(rt, cid) == (-1, -1)
+    assert state_json(rt, cid)["resources"]["memory"] == {"limit": -1, "swap": -1}
+    # a refused update changes neither the group nor what is kept
+    assert "cpu.cpus" in failed(rt.tether("update", "--cpuset-cpus", "0-", cid))
+    assert state_json(rt, cid)["resources"]["cpu"] == {"quota": 30000, "period": 80000}
     c.delete("--force")
 
 
@@ -417,6 +579,59 @@ def test_events_stats_match_what_the_container_did(cg, rt):
     assert d["memory"]["usage"]["usage"] >= 20000000, d["memory"]
     assert d["memory"]["usage"]["max"] >= d["memory"]["usage"]["usage"]
     assert d["cpu"]["usage"]["total"] > 0
+    c.delete("--force")
+
+
+def stats_of(rt, cid):
+    r = rt.tether("events", "--stats", cid)
+    assert r.returncode == 0, r.stderr
+    e = json.loads(r.stdout)
+    assert (e["type"], e["id"]) == ("stats", cid)
+    return e["data"]
+
+
+NET_SETUP = ("brctl addbr br0 && echo 1 >/proc/sys/net/ipv6/conf/br0/disable_ipv6 && "
+             "ip addr add 10.77.0.1/24 dev br0 && ip link set br0 up && arp -s 10.77.0.2 02:00:00:00:00:02")
+
+
+def test_events_stats_count_the_network_traffic_of_the_container(cg, rt):
+    """The container makes an interface in its network namespace (a bridge, with a static neighbour so
+    that nothing waits for ARP) and pings through it: events --stats reports the interface with runc's
+    field names, lo left out, and its transmit counters grow by the pings (5 of 1000 bytes of data, each
+    1042 bytes on the wire with the ICMP, IP and Ethernet headers; IGMP may add a report or two)."""
+    cid = "net"
+    script = f"{NET_SETUP} && echo ready; read x; ping -c 5 -i 0.01 -s 1000 -W 1 -q 10.77.0.2; echo pinged; read y"
+    conf = config(rt, cg, cid, ["sh", "-c", script])
+    conf["mounts"].append({"destination": "/sys", "type": "sysfs", "source": "sysfs",    # for brctl
+                           "options": ["nosuid", "noexec", "nodev", "ro"]})
+    for k in ("bounding", "effective", "permitted"):
+        conf["process"]["capabilities"][k] = DOCKER_CAP_NAMES + ["CAP_NET_ADMIN"]
+    c = rt.create(cid, rt.bundle(conf))
+    c.start()
+    c.stdio.wait_line("ready")
+    before = stats_of(rt, cid)["network_interfaces"]
+    assert [i["Name"] for i in before] == ["br0"], before
+    assert set(before[0]) == {"Name", "RxBytes", "RxPackets", "RxErrors", "RxDropped", "TxBytes", "TxPackets",
+                              "TxErrors", "TxDropped"}
+    c.stdio.write("go\n")
+    c.stdio.wait_line("pinged")
+    after = stats_of(rt, cid)["network_interfaces"]
+    assert [i["Name"] for i in after] == ["br0"], after
+    sent, packets = after[0]["TxBytes"] - before[0]["TxBytes"], after[0]["TxPackets"] - before[0]["TxPackets"]
+    assert 5 <= packets <= 8 and 5 * 1042 <= sent <= 5 * 1042 + 300, (before, after)
+    assert after[0]["RxBytes"] == before[0]["RxBytes"] == 0, (before, after)    # a bridge without ports
+    c.delete("--force")
+
+
+def test_events_stats_no_network_counters_of_the_host(cg, rt):
+    """A container in the host's network namespace has no counters of its own: the host's are not its."""
+    cid = "hostnet"
+    conf = config(rt, cg, cid, ["sh", "-c", "echo ready; read x"])
+    conf["linux"]["namespaces"] = [{"type": t} for t in ("pid", "mount", "ipc", "uts")]
+    c = rt.create(cid, rt.bundle(conf))
+    c.start()
+    c.stdio.wait_line("ready")
+    assert stats_of(rt, cid)["network_interfaces"] is None
     c.delete("--force")
 
 

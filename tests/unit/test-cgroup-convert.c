@@ -71,15 +71,27 @@ static void test_format(void) {
         TAP_EQ_STR(cgroup_format_limit(33554432, buf, sizeof(buf)), "33554432");
         TAP_EQ_STR(cgroup_format_limit(INT64_MAX, buf, sizeof(buf)), "9223372036854775807");
 
-        TAP_EQ_INT(cgroup_format_cpu_max(true, 50000, 100000, buf, sizeof(buf)), 0);
+        TAP_EQ_INT(cgroup_format_cpu_max(true, 50000, 100000, NULL, buf, sizeof(buf)), 0);
         TAP_EQ_STR(buf, "50000 100000");
-        TAP_EQ_INT(cgroup_format_cpu_max(true, 20000, 0, buf, sizeof(buf)), 0);
-        TAP_EQ_STR(buf, "20000 100000"); /* the kernel's default period */
-        TAP_EQ_INT(cgroup_format_cpu_max(true, -1, 50000, buf, sizeof(buf)), 0);
+        /* A quota alone: the kernel keeps the group's period (a period set before, 20000 here). */
+        TAP_EQ_INT(cgroup_format_cpu_max(true, 20000, 0, "max 20000\n", buf, sizeof(buf)), 0);
+        TAP_EQ_STR(buf, "20000");
+        TAP_EQ_INT(cgroup_format_cpu_max(true, -1, 0, NULL, buf, sizeof(buf)), 0);
+        TAP_EQ_STR(buf, "max");
+        TAP_EQ_INT(cgroup_format_cpu_max(true, -1, 50000, NULL, buf, sizeof(buf)), 0);
         TAP_EQ_STR(buf, "max 50000");
-        TAP_EQ_INT(cgroup_format_cpu_max(false, 0, 250000, buf, sizeof(buf)), 0);
+        /* A period alone keeps the quota the group has. */
+        TAP_EQ_INT(cgroup_format_cpu_max(false, 0, 250000, "30000 100000\n", buf, sizeof(buf)), 0);
+        TAP_EQ_STR(buf, "30000 250000");
+        TAP_EQ_INT(cgroup_format_cpu_max(true, 0, 250000, "max 100000\n", buf, sizeof(buf)), 0);
+        TAP_EQ_STR(buf, "max 250000"); /* quota 0 is none, as in runc */
+        TAP_EQ_INT(cgroup_format_cpu_max(false, 0, 250000, NULL, buf, sizeof(buf)), 0);
         TAP_EQ_STR(buf, "max 250000");
-        TAP_EQ_INT(cgroup_format_cpu_max(true, 50000, 100000, buf, 5), -ENOBUFS);
+        TAP_EQ_INT(cgroup_format_cpu_max(false, 0, 0, "max 100000\n", buf, sizeof(buf)), -EINVAL);
+        TAP_EQ_INT(cgroup_format_cpu_max(false, 0, 1000, "junk 100000\n", buf, sizeof(buf)), -EBADMSG);
+        TAP_EQ_INT(cgroup_format_cpu_max(false, 0, 1000, "", buf, sizeof(buf)), -EBADMSG);
+        TAP_EQ_INT(cgroup_format_cpu_max(false, 0, 1000, "ma 100000", buf, sizeof(buf)), -EBADMSG);
+        TAP_EQ_INT(cgroup_format_cpu_max(true, 50000, 100000, NULL, buf, 5), -ENOBUFS);
 }
 
 int main(void) {

@@ -1,4 +1,5 @@
-/* The parsers of cgroup files: keyed values, memory.stat, cpu.stat, io.stat, blkio. Pure. */
+/* The parsers of cgroup files: keyed values, memory.stat, cpu.stat, io.stat, blkio, the freezer's state,
+ * and of /proc/PID/net/dev. Pure. */
 
 #include "cgroup-internal.h"
 #include "tap.h"
@@ -85,10 +86,85 @@ static void test_io(void) {
         TAP_EQ_INT(st.io.write_ios, 4);
 }
 
+/* The effective freeze state, the same answer from either driver's file. */
+static void test_frozen(void) {
+        bool f = false;
+
+        TAP_EQ_INT(cg_parse_frozen("freezer.state", "FROZEN\n", &f), 0);
+        TAP_OK(f);
+        TAP_EQ_INT(cg_parse_frozen("freezer.state", "THAWED\n", &f), 0);
+        TAP_OK(!f);
+        TAP_EQ_INT(cg_parse_frozen("freezer.state", "FREEZING\n", &f), 0); /* not yet */
+        TAP_OK(!f);
+        f = true;
+        TAP_EQ_INT(cg_parse_frozen("freezer.state", "FROZENX\n", &f), -EBADMSG);
+        TAP_EQ_INT(cg_parse_frozen("freezer.state", "", &f), -EBADMSG);
+        TAP_OK(f); /* left alone on failure */
+        TAP_EQ_INT(cg_parse_frozen("cgroup.events", "populated 1\nfrozen 1\n", &f), 0);
+        TAP_OK(f);
+        TAP_EQ_INT(cg_parse_frozen("cgroup.events", "populated 1\nfrozen 0\n", &f), 0);
+        TAP_OK(!f);
+        f = true;
+        TAP_EQ_INT(cg_parse_frozen("cgroup.events", "populated 1\n", &f), 0); /* Linux < 5.2 */
+        TAP_OK(!f);
+        TAP_EQ_INT(cg_parse_frozen("cgroup.events", "populated 1\nfrozen 2\n", &f), -EBADMSG);
+        TAP_EQ_INT(cg_parse_frozen("cgroup.freeze", "1\n", &f), -EINVAL); /* the request, not the state */
+        TAP_EQ_INT(cgroup_freeze_file_read("freezer.state", &f), -EINVAL); /* no directory */
+}
+
+/* /proc/PID/net/dev as Linux 6.x writes it, lo left out; a name butting against its first number, as
+ * older kernels' "%6s:%8llu" had it. */
+static void test_net_dev(void) {
+        static const char dev[] =
+                "Inter-|   Receive                                                |  Transmit\n"
+                " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs "
+                "drop fifo colls carrier compressed\n"
+                "    lo:     500       5    0    0    0     0          0         0      500       5    0    "
+                "0    0     0       0          0\n"
+                "  eth0: 1234567      89    1    2    3     4          5         6     5484       8    7    "
+                "9    0     0       0          0\n"
+                "verylongname0:12345678901 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n";
+        CgroupStats st = {};
+        char many[4096] = "";
+
+        TAP_EQ_INT(cg_stats_net_dev(dev, &st), 0);
+        TAP_EQ_INT(st.n_net, 2);
+        TAP_EQ_STR(st.net[0].name, "eth0");
+        TAP_EQ_INT(st.net[0].rx_bytes, 1234567);
+        TAP_EQ_INT(st.net[0].rx_packets, 89);
+        TAP_EQ_INT(st.net[0].rx_errors, 1);
+        TAP_EQ_INT(st.net[0].rx_dropped, 2);
+        TAP_EQ_INT(st.net[0].tx_bytes, 5484);
+        TAP_EQ_INT(st.net[0].tx_packets, 8);
+        TAP_EQ_INT(st.net[0].tx_errors, 7);
+        TAP_EQ_INT(st.net[0].tx_dropped, 9);
+        TAP_EQ_STR(st.net[1].name, "verylongname0");
+        TAP_EQ_INT(st.net[1].rx_bytes, 12345678901);
+        TAP_EQ_INT(st.net[1].tx_dropped, 12);
+        TAP_EQ_INT(cg_stats_net_dev("  eth0: 1 2 3\n", &st), -EBADMSG);
+        TAP_EQ_INT(cg_stats_net_dev("  eth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 x\n", &st), -EBADMSG);
+        TAP_EQ_INT(cg_stats_net_dev(": 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n", &st), -EBADMSG);
+        TAP_EQ_INT(cg_stats_net_dev("  a23456789012345678: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n", &st),
+                   -EBADMSG);
+        TAP_EQ_INT(cg_stats_net_dev("Inter-|\n face |\n", &st), 0);
+        TAP_EQ_INT(st.n_net, 0);
+        for (int i = 0; i < CGROUP_STATS_NET_MAX + 3; i++)
+                snprintf(many + strlen(many),
+                         sizeof(many) - strlen(many),
+                         "  if%d: %d 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
+                         i,
+                         i);
+        TAP_EQ_INT(cg_stats_net_dev(many, &st), 0);
+        TAP_EQ_INT(st.n_net, CGROUP_STATS_NET_MAX); /* the rest left out */
+        TAP_EQ_STR(st.net[CGROUP_STATS_NET_MAX - 1].name, "if31");
+}
+
 int main(void) {
         test_keyed();
         test_memory_stat();
         test_cpu_stat();
         test_io();
+        test_frozen();
+        test_net_dev();
         return tap_done();
 }
