@@ -240,6 +240,15 @@ int cg_attach_at(int dfd, pid_t pid) {
         return cg_write_at(dfd, "cgroup.procs", buf);
 }
 
+int cg_enter_at(const CgroupDir *dir, const char *file, const char **reterr_path) {
+        int r;
+
+        r = cg_write_at(dir->fd, file, "0");
+        if (r < 0 && reterr_path)
+                *reterr_path = dir->path;
+        return r;
+}
+
 int cg_procs_count(int dfd, size_t *ret) {
         _cleanup_free_ char *buf = NULL;
         size_t n = 0;

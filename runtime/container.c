@@ -173,6 +173,7 @@ typedef struct ChildArgs {
         size_t n_sources;
         bool wait_release; /* wait for the runtime's go (release_first_process()) before anything else */
         bool new_cgroup_ns; /* unshare the cgroup namespace once in the container's cgroup */
+        const Cgroup *cgroup; /* the group to enter first of all; NULL: none, or the runtime attaches us */
 } ChildArgs;
 
 _noreturn_ static void
@@ -234,8 +235,13 @@ static bool needs_hook_sync(const OciConfig *c) {
 static void child_isolate(const ChildArgs *a, bool new_user_ns) {
         const OciConfig *c = a->c;
         const int keep[] = {a->sync_fd, a->fifo_fd, a->o->console_socket_fd};
+        const char *path = NULL;
         int r;
 
+        /* Into the container's cgroup before anything else, through the group's fds we inherited. */
+        if (a->cgroup && (r = cgroup_enter(a->cgroup, &path)) < 0)
+                child_fail(
+                        a->sync_fd, r, "failed to put the container's process into its cgroup '%s'", path);
         if (a->o->child_sigmask)
                 (void) sigprocmask(SIG_SETMASK, a->o->child_sigmask, NULL);
         r = close_all_fds_except(3 + (int) a->o->preserve_fds, keep, ELEMENTSOF(keep));
@@ -652,10 +658,11 @@ release_first_process(int sync_fd, pid_t pid, const OciConfig *c, bool new_user_
         return 0;
 }
 
-/* Starts the first process (s->init.pid is set as soon as it exists), puts it into its cgroup with the
- * limits applied while it waits for us, before it does anything of the container's (containers/crun:
- * src/libcrun/container.c libcrun_container_run_internal enters the cgroup right after the clone, and
- * opencontainers/runc:libcontainer/process_linux.go applies it before it lets runc init go on), and
+/* Starts the first process (s->init.pid is set as soon as it exists) in its cgroup with the limits applied,
+ * before it does anything of the container's: it enters the group made for it first of all, or, with the
+ * systemd driver, waits while we put it in (containers/crun:src/libcrun/container.c
+ * libcrun_container_run_internal enters the cgroup right after the clone, and
+ * opencontainers/runc:libcontainer/process_linux.go applies it before it lets runc init go on); then
  * waits for its "ready". Returns the sync socket, kept for the startContainer hooks' state, or -errno
  * with reterr. */
 static int spawn_first_process(const ContainerOptions *o,
@@ -695,7 +702,16 @@ static int spawn_first_process(const ContainerOptions *o,
                 .new_cgroup_ns = flags & CLONE_NEWCGROUP,
         };
         flags &= ~(unsigned long) CLONE_NEWCGROUP;
-        a.wait_release = (flags & CLONE_NEWUSER) || n_sources > 0 || use_cgroup || a.new_cgroup_ns;
+        /* The cgroupfs drivers' group is made before the process, which enters it itself (cgroup_enter()
+         * says why that is faster); the systemd driver makes its scope around the process. */
+        if (use_cgroup && !o->systemd_cgroup) {
+                r = container_cgroup_create(c, o->id, false, 0, cgroup, reterr->text, sizeof(reterr->text));
+                if (r < 0)
+                        return r;
+                a.cgroup = cgroup->cg;
+        }
+        a.wait_release =
+                (flags & CLONE_NEWUSER) || n_sources > 0 || ((use_cgroup || a.new_cgroup_ns) && !a.cgroup);
         pid = clone_first_process(&a, flags, reterr);
         if (pid < 0)
                 return pid;
@@ -704,7 +720,7 @@ static int spawn_first_process(const ContainerOptions *o,
         r = process_set_oom_score_adj(c->process, pid);
         if (r < 0)
                 return set_error(reterr, r, "failed to set process.oomScoreAdj");
-        if (use_cgroup) {
+        if (use_cgroup && o->systemd_cgroup) {
                 r = container_cgroup_create(
                         c, o->id, o->systemd_cgroup, pid, cgroup, reterr->text, sizeof(reterr->text));
                 if (r < 0)
@@ -712,6 +728,10 @@ static int spawn_first_process(const ContainerOptions *o,
         }
         if (a.wait_release) {
                 r = release_first_process(parent_fd, pid, c, flags & CLONE_NEWUSER, reterr);
+                /* A process that failed before its release (to enter its cgroup) has closed its end: its
+                 * own message, queued before, says why. */
+                if (r == -EPIPE || r == -ECONNRESET)
+                        (void) wait_until_ready(parent_fd, c, s, reterr);
                 if (r < 0)
                         return r;
         }
