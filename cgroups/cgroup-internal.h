@@ -71,6 +71,7 @@ _printf_(3, 4) int cg_fail(Cgroup *cg, int r, const char *fmt, ...);
 
 /* Files of a group, by dirfd. Values are written in one write(), as the kernel wants. */
 int cg_write_at(int dfd, const char *file, const char *value);
+int cg_write_fd(int fd, const char *value);
 int cg_read_at(int dfd, const char *file, char **ret);
 /* A number, or "max" as UINT64_MAX. */
 int cg_read_u64_at(int dfd, const char *file, uint64_t *ret);

@@ -57,17 +57,20 @@ static int cpuset_init(Cgroup *cg, CgroupDir *dir) {
                 return -ENOMEM;
         top = strlen(dir->created_top);
         for (size_t end = top; end <= strlen(dir->path); end++) {
-                _cleanup_close_ int parent = -EBADF, child = -EBADF;
+                _cleanup_close_ int parent = -EBADF, own = -EBADF;
+                bool leaf = dir->path[end] == '\0';
                 char *slash;
+                int child;
 
-                if (dir->path[end] != '/' && dir->path[end] != '\0')
+                if (dir->path[end] != '/' && !leaf)
                         continue;
                 p[end] = '\0';
                 slash = strrchr(p, '/');
                 *slash = '\0';
                 parent = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 *slash = '/';
-                child = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                /* The group itself is open already. */
+                child = leaf ? dir->fd : (own = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
                 p[end] = dir->path[end];
                 if (parent < 0 || child < 0)
                         return cg_fail(cg, -errno, "cpuset group %s", p);
