@@ -880,10 +880,11 @@ int container_load_config(int dir_fd, OciConfig **ret) {
         return oci_config_parse_file(dir_fd, CONFIG_COPY, ret, NULL);
 }
 
-int container_start(int dir_fd, ContainerError *reterr) {
+int container_start(int dir_fd, const OciConfig *config, ContainerError *reterr) {
         _cleanup_(container_state_freep) ContainerState *s = NULL;
-        _cleanup_(oci_config_freep) OciConfig *c = NULL;
+        _cleanup_(oci_config_freep) OciConfig *loaded = NULL;
         _cleanup_close_ int pidfd = -EBADF;
+        const OciConfig *c = config;
         int r;
 
         r = state_read(dir_fd, &s);
@@ -894,9 +895,12 @@ int container_start(int dir_fd, ContainerError *reterr) {
         r = pidref_open(&s->init, &pidfd);
         if (r < 0)
                 return set_error(reterr, -ESRCH, "container '%s' is stopped", s->id);
-        r = container_load_config(dir_fd, &c);
-        if (r < 0)
-                return set_error(reterr, r, "failed to read the container's config");
+        if (!c) {
+                r = container_load_config(dir_fd, &loaded);
+                if (r < 0)
+                        return set_error(reterr, r, "failed to read the container's config");
+                c = loaded;
+        }
 
         r = exec_fifo_release(dir_fd, pidfd);
         if (r == -ESRCH)
@@ -912,16 +916,23 @@ int container_start(int dir_fd, ContainerError *reterr) {
         return run_runtime_hooks(c, OCI_HOOK_POSTSTART, s, CONTAINER_RUNNING, reterr) < 0 ? 1 : 0;
 }
 
-int container_run_poststop(int dir_fd, ContainerError *reterr) {
+int container_run_poststop(int dir_fd, const OciConfig *config, ContainerError *reterr) {
         _cleanup_(container_state_freep) ContainerState *s = NULL;
-        _cleanup_(oci_config_freep) OciConfig *c = NULL;
+        _cleanup_(oci_config_freep) OciConfig *loaded = NULL;
+        const OciConfig *c = config;
         int r;
 
+        /* No hooks to run: the state they would be given need not be read either. */
+        if (c && !hooks_any(&c->hooks[OCI_HOOK_POSTSTOP]))
+                return 0;
         r = state_read(dir_fd, &s);
         if (r < 0)
                 return set_error(reterr, r, "failed to read the state");
-        r = container_load_config(dir_fd, &c);
-        if (r < 0)
-                return set_error(reterr, r, "failed to read the container's config");
+        if (!c) {
+                r = container_load_config(dir_fd, &loaded);
+                if (r < 0)
+                        return set_error(reterr, r, "failed to read the container's config");
+                c = loaded;
+        }
         return run_runtime_hooks(c, OCI_HOOK_POSTSTOP, s, CONTAINER_STOPPED, reterr);
 }

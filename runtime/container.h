@@ -36,11 +36,12 @@ int container_create(
         int root_fd, const ContainerOptions *o, const OciConfig *c, pid_t *ret_pid, ContainerError *reterr);
 
 /* `start`: lets a created container exec its program, then runs the poststart hooks. dir_fd is ROOT/ID,
- * locked. Returns 0, 1 when only a poststart hook failed (a warning: the container runs), or -errno. */
-int container_start(int dir_fd, ContainerError *reterr);
+ * locked. c is the container's config, or NULL to read the copy kept at create (`run` has it parsed
+ * already). Returns 0, 1 when only a poststart hook failed (a warning: the container runs), or -errno. */
+int container_start(int dir_fd, const OciConfig *c, ContainerError *reterr);
 
-/* The poststop hooks, for `delete` and `run` once the container has stopped. */
-int container_run_poststop(int dir_fd, ContainerError *reterr);
+/* The poststop hooks, for `delete` and `run` once the container has stopped; c as for container_start(). */
+int container_run_poststop(int dir_fd, const OciConfig *c, ContainerError *reterr);
 
 /* Removes the container's cgroup (killing what is left in it) once its process is gone, for `delete` and
  * `run`; 0 if it has none. A systemd scope is stopped (cli_systemd_switch_for() first). */
