@@ -25,11 +25,17 @@
 # below this process's own memory group, in a parent of this run's own (<own>/tbenchPID-cg/run-NAME); crun
 # would otherwise put its groups at the root of each hierarchy, outside the memory group this machine's
 # processes live in. Runs of one runtime follow each other, so its path is free again when the next run
-# makes it. The verbs: three long-running containers per runtime (busybox sleep, the same limits, each in a
-# group of its own there), made before measuring: `update --memory 32M --pids-limit 32` on the first;
-# `pause` on the second with `resume` as hyperfine's --prepare (untimed), and `resume` on the third with
-# `pause` as --prepare; each invariant (second paused, third running between runs) holds across rounds.
-# The verbs run bare (no harness): they neither create containers nor touch stdio. The cleanup removes
+# makes it. Back-to-back runs hide a cost that a container started on a quiet machine pays: moving a
+# process by pid into a cgroup write-locks cgroup_threadgroup_rwsem, whose rcu_sync_enter() waits for an
+# RCU grace period (several ms) unless another migration ran within the last one, and in a loop the
+# previous run's did. So the cgroups case runs once more with an untimed hyperfine --prepare "sleep
+# 0.050" before each run.
+#
+# The verbs: three long-running containers per runtime (busybox sleep, the same limits, each in a group of
+# its own there), made before measuring: `update --memory 32M --pids-limit 32` on the first; `pause` on
+# the second with `resume` as hyperfine's --prepare (untimed), and `resume` on the third with `pause` as
+# --prepare; each invariant (second paused, third running between runs) holds across rounds. The verbs
+# run bare (no harness): they neither create containers nor touch stdio. The cleanup removes
 # the containers, the groups and the parents this run made (and the stray cgroup.procs files crun writes
 # into the tmpfs directory left where the cgroup2 mount was), nothing else.
 #
@@ -295,7 +301,10 @@ cmd[crun-nocg]="$(harness crun-nocg) $crun --cgroup-manager=disabled --root $tmp
 cmd[runc]="$(harness runc) $runc --root $tmp/state/runc run --bundle $bundle {}"
 cmd[runc-nores]="$(harness runc-nores) $runc --root $tmp/state/runc run --bundle $bundle_nores {}"
 
-# The cgroups case.
+# The cgroups case; also with a pause before each run (see the top): the run of a container on a machine
+# that started none just before.
+spacing_ms=50
+spacing=$(printf '0.%03d' "$spacing_ms")
 names+=(tether-cg crun-cg)
 desc[tether-cg]="tether run, with cgroups: memory, pids and cpu limits"
 desc[tether-base-cg]="tether run with cgroups, the baseline binary (TETHER_BASELINE)"
@@ -307,13 +316,16 @@ cg_runtimes=(tether crun)
 [[ -z $baseline ]] || cg_runtimes+=(tether-base)
 # The verbs, on long-running containers made below (see the top); prep is hyperfine's --prepare.
 declare -A prep
-update_names=() pause_names=()
+update_names=() pause_names=() spaced_names=()
 for r in "${cg_runtimes[@]}"; do
         cg_bundle "run-$r" '["/bin/true"]'
         for v in update pause resume; do
                 cg_bundle "$v-$r" '["/bin/sleep", "1000000"]'
         done
         cmd[$r-cg]="$(harness "$r-cg") ${rt[$r]} run --bundle $tmp/bundle-run-$r {}"
+        cmd[$r-cg-spaced]=${cmd[$r-cg]}
+        prep[$r-cg-spaced]="sleep $spacing"
+        desc[$r-cg-spaced]="${desc[$r-cg]}; each run after $spacing_ms ms of sleep"
         cmd[$r-update]="${rt[$r]} update --memory 33554432 --pids-limit 32 ${prefix}update-$r"
         cmd[$r-pause]="${rt[$r]} pause ${prefix}pause-$r"
         prep[$r-pause]="${rt[$r]} resume ${prefix}pause-$r"
@@ -323,6 +335,7 @@ for r in "${cg_runtimes[@]}"; do
         desc[$r-pause]="$r pause"
         desc[$r-resume]="$r resume"
         update_names+=("$r-update")
+        spaced_names+=("$r-cg-spaced")
         pause_names+=("$r-pause" "$r-resume")
 done
 desc[tether-base-update]="tether update, the baseline binary"
@@ -382,6 +395,7 @@ measure_time() {
                 hyperfine_round "$r" "$tmp/hyperfine-run-$r.json" "${names[@]}"
                 hyperfine_round "$r" "$tmp/hyperfine-update-$r.json" "${update_names[@]}"
                 hyperfine_round "$r" "$tmp/hyperfine-pause-$r.json" "${pause_names[@]}"
+                hyperfine_round "$r" "$tmp/hyperfine-spaced-$r.json" "${spaced_names[@]}"
         done
         jq -s '[.[].results[]] | group_by(.command) | map({key: .[0].command, value: (
                 ([.[].times[]] | sort) as $t | ($t | length) as $n | ($t | add / $n) as $m | {
@@ -389,7 +403,7 @@ measure_time() {
                 sd: (($t | map(. - $m | . * .) | add) / ($n - 1) | sqrt), min: $t[0],
                 cpu: (map((.user + .system) * (.times | length)) | add / $n)})}) | from_entries' \
                 "$tmp"/hyperfine-*.json >"$tmp/hyperfine.json"
-        for n in "${names[@]}" "${verb_names[@]}"; do
+        for n in "${names[@]}" "${verb_names[@]}" "${spaced_names[@]}"; do
                 read -r "runs[$n]" "mean[$n]" "median[$n]" "sd[$n]" "min[$n]" "cpu[$n]" < <(jq -r --arg n "$n" \
                         '.[$n] | "\(.n) \(.mean * 1e3) \(.median * 1e3) \(.sd * 1e3) \(.min * 1e3) \(.cpu * 1e3)"' \
                         "$tmp/hyperfine.json")
@@ -591,6 +605,15 @@ report() {
                         "$(f2 "${cpu[$n]}") | ${runs[$n]} |"
         done
         echo
+        echo "### \`run\` with cgroups after $spacing_ms ms of quiet (an untimed hyperfine --prepare \"sleep $spacing\" before each)"
+        echo
+        echo "| command | mean (ms) | median (ms) | σ (ms) | min (ms) | user+sys (ms) | runs |"
+        echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+        for n in "${spaced_names[@]}"; do
+                echo "| ${desc[$n]} | $(f2 "${mean[$n]}") | $(f2 "${median[$n]}") | $(f2 "${sd[$n]}") | $(f2 "${min[$n]}") |" \
+                        "$(f2 "${cpu[$n]}") | ${runs[$n]} |"
+        done
+        echo
         echo "Every runtime runs through the harness (a static exec that picks a fresh container id and gives the"
         echo "runtime its own stdio); it costs $(f2 "$(harness_cost median)") ms (median; mean $(f2 "$(harness_cost mean)") ms, min $(f2 "$(harness_cost min)") ms):"
         echo "harness → /bin/true less bare /bin/true. The \"harness cost taken off\" ratios subtract it from tether and compare"
@@ -608,6 +631,8 @@ report() {
         [[ -z $baseline ]] || ratio_row "the baseline tether (TETHER_BASELINE: what this build's changes cost)" tether tether-base ""
         ratio_row "**with cgroups**: crun (cgroupfs), both with memory, pids and cpu limits" tether-cg crun-cg "≤ 0.6"
         [[ -z $baseline ]] || ratio_row "with cgroups: the baseline tether" tether-cg tether-base-cg ""
+        ratio_row "with cgroups, each run after $spacing_ms ms of quiet: crun (cgroupfs)" tether-cg-spaced crun-cg-spaced ""
+        [[ -z $baseline ]] || ratio_row "with cgroups after $spacing_ms ms of quiet: the baseline tether" tether-cg-spaced tether-base-cg-spaced ""
         ratio_row "\`update --memory --pids-limit\`: crun's" tether-update crun-update ""
         ratio_row "\`pause\`: crun's" tether-pause crun-pause ""
         ratio_row "\`resume\`: crun's" tether-resume crun-resume ""
