@@ -791,8 +791,12 @@ static int check_unmapped_user(const OciConfig *c, ContainerError *reterr) {
         return 0;
 }
 
-int container_create(
-        int root_fd, const ContainerOptions *o, const OciConfig *c, pid_t *ret_pid, ContainerError *reterr) {
+int container_create(int root_fd,
+                     const ContainerOptions *o,
+                     const OciConfig *c,
+                     pid_t *ret_pid,
+                     ContainerCgroup *ret_cgroup,
+                     ContainerError *reterr) {
         _cleanup_(container_state_freep) ContainerState *s = NULL;
         _cleanup_(container_cgroup_done) ContainerCgroup cgroup = {};
         _cleanup_close_ int dir_fd = -EBADF, fifo_fd = -EBADF, sync_fd = -EBADF;
@@ -845,6 +849,12 @@ int container_create(
                 }
         }
         *ret_pid = s->init.pid;
+        /* Not a systemd scope's: its bus connection would stay open while the container runs, and a bus
+         * allows a uid only so many (STYLE.md, 6.). */
+        if (ret_cgroup && !o->systemd_cgroup) {
+                *ret_cgroup = cgroup;
+                cgroup = (ContainerCgroup){};
+        }
         return 0;
 
 fail:
@@ -858,11 +868,13 @@ fail:
         return r;
 }
 
-int container_remove_cgroup(int dir_fd, ContainerError *reterr) {
+int container_remove_cgroup(int dir_fd, ContainerCgroup *created, ContainerError *reterr) {
         _cleanup_(container_state_freep) ContainerState *s = NULL;
         _cleanup_(container_cgroup_done) ContainerCgroup cgroup = {};
         int r;
 
+        if (created && created->cg)
+                return container_cgroup_destroy(created, reterr->text, sizeof(reterr->text));
         r = state_read(dir_fd, &s);
         if (r < 0)
                 return set_error(reterr, r, "failed to read the state");
