@@ -51,7 +51,7 @@ Usage: $0 [--quick]
 Measures the wall and CPU time of \`run\` of /bin/true from one bundle with tether, crun (with and without
 its cgroup manager) and runc, against fork+exec and unshare floors, and the runtimes' peak RSS; then
 \`run\` with memory, pids and cpu limits, \`update\`, \`pause\` and \`resume\`, tether against crun. Run as
-root; takes about 7 minutes.
+root; takes about 2 minutes.
 
   --quick   a smoke run with few repetitions (under a minute); its numbers are not worth quoting
 
