@@ -1,20 +1,43 @@
 #!/usr/bin/env bash
 # bench/runtime.sh: `run` of /bin/true from one bundle with tether, crun and runc, side by side in one run,
-# against two floors: fork+exec of /bin/true, and unshare(1) of the namespaces the config asks for. A
+# against two floors: fork+exec of /bin/true, and unshare(1) of the namespaces the config asks for; then the
+# same `run` with cgroup limits, and the cgroup verbs `update`, `pause` and `resume`, tether against crun. A
 # benchmark, not a test: run as root, registered in no CI.
 #
 #   sudo bench/runtime.sh [--quick]
 #
-# TETHER overrides the runtime under test (default build/runtime/tether); TETHER_BASELINE adds a row for
-# another tether binary (an older commit's), to show what a change costs. Prints a markdown table and writes
-# it to bench/results/runtime.md. This machine's absolute times mean little; only compare within one run.
+# TETHER overrides the runtime under test (default build/runtime/tether); TETHER_BASELINE adds rows for
+# another tether binary (an older commit's, one with the cgroup verbs), to show what a change costs. Prints
+# a markdown table and writes it to bench/results/runtime.md. This machine's absolute times mean little;
+# only compare within one run.
 #
 # crun 1.8.1 refuses every container on a hybrid cgroup host ("cgroups in hybrid mode not supported, drop
 # all controllers from cgroupv2"), with or without its cgroup manager, while /sys/fs/cgroup/unified is
 # mounted. The script therefore re-executes itself in a private mount namespace (unshare --mount
 # --propagation private) and unmounts it there; every runtime and floor then runs in that same namespace.
 # Wrapping each crun call in its own `unshare -m sh -c 'umount …; exec crun …'` instead would charge crun
-# alone with an unshare, a shell and a umount per run.
+# alone with an unshare, a shell and a umount per run. Both runtimes then see a legacy (v1 only) host.
+#
+# The cgroups case: the plain bundle's config plus linux.resources memory.limit 64 MiB, pids.limit 64 and
+# cpu quota 50000/100000 µs (on top of runc spec's deny-all device rule, which the plain case has too), run
+# by tether and by crun with its cgroupfs manager. Each runtime makes, fills, joins and removes a group in
+# every v1 hierarchy per run. linux.cgroupsPath is one absolute path per runtime, the same for both:
+# below this process's own memory group, in a parent of this run's own (<own>/tbenchPID-cg/run-NAME); crun
+# would otherwise put its groups at the root of each hierarchy, outside the memory group this machine's
+# processes live in. Runs of one runtime follow each other, so its path is free again when the next run
+# makes it. Back-to-back runs hide a cost that a container started on a quiet machine pays: moving a
+# process by pid into a cgroup write-locks cgroup_threadgroup_rwsem, whose rcu_sync_enter() waits for an
+# RCU grace period (several ms) unless another migration ran within the last one, and in a loop the
+# previous run's did. So the cgroups case runs once more with an untimed hyperfine --prepare "sleep
+# 0.050" before each run.
+#
+# The verbs: three long-running containers per runtime (busybox sleep, the same limits, each in a group of
+# its own there), made before measuring: `update --memory 32M --pids-limit 32` on the first; `pause` on
+# the second with `resume` as hyperfine's --prepare (untimed), and `resume` on the third with `pause` as
+# --prepare; each invariant (second paused, third running between runs) holds across rounds. The verbs
+# run bare (no harness): they neither create containers nor touch stdio. The cleanup removes
+# the containers, the groups and the parents this run made (and the stray cgroup.procs files crun writes
+# into the tmpfs directory left where the cgroup2 mount was), nothing else.
 #
 # The result arrays are read through namerefs and split into table cells on purpose:
 # shellcheck disable=SC2034,SC2046
@@ -26,8 +49,9 @@ usage() {
 Usage: $0 [--quick]
 
 Measures the wall and CPU time of \`run\` of /bin/true from one bundle with tether, crun (with and without
-its cgroup manager) and runc, against fork+exec and unshare floors, and the runtimes' peak RSS. Run as
-root; takes about 4 minutes.
+its cgroup manager) and runc, against fork+exec and unshare floors, and the runtimes' peak RSS; then
+\`run\` with memory, pids and cpu limits, \`update\`, \`pause\` and \`resume\`, tether against crun. Run as
+root; takes about 2 minutes.
 
   --quick   a smoke run with few repetitions (under a minute); its numbers are not worth quoting
 
@@ -102,8 +126,20 @@ cleanup() {
                         esac >/dev/null 2>&1 || true
                 done
         done
-        # crun and runc remove their cgroups when run returns; this only catches those of a killed run.
+        # crun and runc remove their cgroups when run returns; this only catches those of a killed run. crun
+        # also makes a group in the tmpfs directory the cgroup2 mount leaves (/sys/fs/cgroup/unified here),
+        # writes a plain file cgroup.procs into it and leaves both behind: ours go too.
+        local top
+        while read -r d; do
+                [[ $(stat -f -c %T "$d") != tmpfs ]] || find "$d" -type f -name cgroup.procs -delete
+        done < <(find /sys/fs/cgroup -mindepth 2 -maxdepth 6 -type d -name "$prefix*" 2>/dev/null)
         find /sys/fs/cgroup -mindepth 2 -maxdepth 6 -depth -type d -name "$prefix*" -exec rmdir {} + 2>/dev/null || true
+        # The cgroups case's parents: the topmost directory of $cg_parent that this run made, per hierarchy.
+        while read -r top; do
+                [[ -d $top ]] || continue
+                [[ $(stat -f -c %T "$top") != tmpfs ]] || find "$top" -type f -name cgroup.procs -delete
+                find "$top" -depth -type d -exec rmdir {} + 2>/dev/null || true
+        done < <(cat "$tmp/cgroup-made" 2>/dev/null)
         # tether's default parent (<own group>/tether), where this run made it: removed once empty.
         local p
         while read -r p; do
@@ -117,6 +153,24 @@ cleanup() {
 tether_cgroup_parents() { find /sys/fs/cgroup -mindepth 2 -maxdepth 6 -type d -name tether 2>/dev/null; }
 trap cleanup EXIT
 tether_cgroup_parents >"$tmp/cgroup-parents-before"
+
+# The cgroups case's groups live below $cg_parent (see the top): this process's own memory group (the
+# same in every hierarchy, for both runtimes) and a directory of this run's own. Recorded per directory
+# of /sys/fs/cgroup before anything exists: the topmost component of it that is missing, which the
+# cleanup removes with all below it.
+own_memory=$(sed -n 's/^[0-9]*:memory://p' /proc/self/cgroup)
+cg_parent=${own_memory%/}/${prefix}cg
+for h in /sys/fs/cgroup/*/; do
+        h=${h%/} p=
+        IFS=/ read -ra comps <<<"${cg_parent#/}"
+        for c in "${comps[@]}"; do
+                p+=/$c
+                if [[ ! -e $h$p ]]; then
+                        echo "$h$p"
+                        break
+                fi
+        done
+done >"$tmp/cgroup-made"
 
 # Everything runs from a private copy of tether: others rebuild build/ while we measure.
 mkdir "$tmp/bin"
@@ -202,6 +256,14 @@ bundle_nores=$tmp/bundle-nores
 mkdir "$bundle_nores"
 jq --arg root "$bundle/rootfs" 'del(.linux.resources) | .root.path = $root' "$bundle/config.json" \
         >"$bundle_nores/config.json"
+# The cgroups case (see the top): config-only bundles on the same rootfs, each in a group of its own.
+limits='{memory: {limit: 67108864}, pids: {limit: 64}, cpu: {quota: 50000, period: 100000}}'
+cg_bundle() { # cg_bundle NAME ARGS: bundle-NAME, with process.args ARGS (JSON) and group $cg_parent/NAME
+        mkdir "$tmp/bundle-$1"
+        jq --arg root "$bundle/rootfs" --arg path "$cg_parent/$1" --argjson args "$2" \
+                ".root.path = \$root | .process.args = \$args | .linux.cgroupsPath = \$path |
+                 .linux.resources += $limits" "$bundle/config.json" >"$tmp/bundle-$1/config.json"
+}
 # The state directories (--root) live on a tmpfs, as their defaults in /run do; this host's /run is on
 # ext4. tether fsyncs its state files and directory, a no-op on tmpfs and milliseconds on this disk: one
 # more row runs tether with its state on ext4 (in /tmp) to show what that costs.
@@ -239,12 +301,69 @@ cmd[crun-nocg]="$(harness crun-nocg) $crun --cgroup-manager=disabled --root $tmp
 cmd[runc]="$(harness runc) $runc --root $tmp/state/runc run --bundle $bundle {}"
 cmd[runc-nores]="$(harness runc-nores) $runc --root $tmp/state/runc run --bundle $bundle_nores {}"
 
-[[ -z $baseline ]] || names+=(tether-base)
+# The cgroups case; also with a pause before each run (see the top): the run of a container on a machine
+# that started none just before.
+spacing_ms=50
+spacing=$(printf '0.%03d' "$spacing_ms")
+names+=(tether-cg crun-cg)
+desc[tether-cg]="tether run, with cgroups: memory, pids and cpu limits"
+desc[tether-base-cg]="tether run with cgroups, the baseline binary (TETHER_BASELINE)"
+desc[crun-cg]="crun run (cgroupfs), with cgroups: memory, pids and cpu limits"
+# rt NAME: the command line of runtime NAME (tether, tether-base, crun) up to its verb.
+declare -A rt=([tether]="$tether_bin --root $tmp/state/tether" [tether-base]="$tmp/bin-base/tether --root $tmp/state/tether-base"
+        [crun]="$crun --root $tmp/state/crun")
+cg_runtimes=(tether crun)
+[[ -z $baseline ]] || cg_runtimes+=(tether-base)
+# The verbs, on long-running containers made below (see the top); prep is hyperfine's --prepare.
+declare -A prep
+update_names=() pause_names=() spaced_names=()
+for r in "${cg_runtimes[@]}"; do
+        cg_bundle "run-$r" '["/bin/true"]'
+        for v in update pause resume; do
+                cg_bundle "$v-$r" '["/bin/sleep", "1000000"]'
+        done
+        cmd[$r-cg]="$(harness "$r-cg") ${rt[$r]} run --bundle $tmp/bundle-run-$r {}"
+        cmd[$r-cg-spaced]=${cmd[$r-cg]}
+        prep[$r-cg-spaced]="sleep $spacing"
+        desc[$r-cg-spaced]="${desc[$r-cg]}; each run after $spacing_ms ms of sleep"
+        cmd[$r-update]="${rt[$r]} update --memory 33554432 --pids-limit 32 ${prefix}update-$r"
+        cmd[$r-pause]="${rt[$r]} pause ${prefix}pause-$r"
+        prep[$r-pause]="${rt[$r]} resume ${prefix}pause-$r"
+        cmd[$r-resume]="${rt[$r]} resume ${prefix}resume-$r"
+        prep[$r-resume]="${rt[$r]} pause ${prefix}resume-$r"
+        desc[$r-update]="$r update --memory 32M --pids-limit 32"
+        desc[$r-pause]="$r pause"
+        desc[$r-resume]="$r resume"
+        update_names+=("$r-update")
+        spaced_names+=("$r-cg-spaced")
+        pause_names+=("$r-pause" "$r-resume")
+done
+desc[tether-base-update]="tether update, the baseline binary"
+desc[tether-base-pause]="tether pause, the baseline binary"
+desc[tether-base-resume]="tether resume, the baseline binary"
+verb_names=("${update_names[@]}" "${pause_names[@]}")
+
+[[ -z $baseline ]] || names+=(tether-base tether-base-cg)
 
 # One try of each before measuring, so a broken runtime fails here with its message, not inside hyperfine.
 for n in "${names[@]}"; do
         # shellcheck disable=SC2086
         ${cmd[$n]} || die "$n failed ($?): $(cat "$tmp/$n.log" 2>/dev/null)"
+done
+# The verbs' containers: started, the pause one paused; stdio the log (crun's take it over).
+for r in "${cg_runtimes[@]}"; do
+        for v in update pause resume; do
+                # shellcheck disable=SC2086
+                { ${rt[$r]} create --bundle "$tmp/bundle-$v-$r" "$prefix$v-$r" && ${rt[$r]} start "$prefix$v-$r"; } \
+                        <"$tmp/stdin" >>"$tmp/verbs.log" 2>&1 || die "$r: the $v container failed: $(cat "$tmp/verbs.log")"
+        done
+        # shellcheck disable=SC2086
+        ${rt[$r]} pause "${prefix}pause-$r" >>"$tmp/verbs.log" 2>&1 || die "$r pause failed: $(cat "$tmp/verbs.log")"
+done
+for n in "${verb_names[@]}"; do
+        # shellcheck disable=SC2086
+        { { [[ -z ${prep[$n]:-} ]] || ${prep[$n]}; } && ${cmd[$n]}; } >>"$tmp/verbs.log" 2>&1 ||
+                die "$n failed: $(cat "$tmp/verbs.log")"
 done
 
 t_start=$(date +%s.%N)
@@ -256,17 +375,27 @@ declare -A notes
 # on this shared machine spoils one round of a few commands rather than all runs of one; the rounds' times
 # are pooled.
 declare -A mean median sd min cpu runs
+hyperfine_round() { # hyperfine_round ROUND FILE NAME...: the commands NAME... in an order rotated by round
+        local r=$1 f=$2 k n args=()
+        shift 2
+        local l=("$@")
+        for k in "${!l[@]}"; do
+                n=${l[$(((k + r * 2) % ${#l[@]}))]}
+                # --prepare goes by position, as -n does: each command has one, or none has.
+                [[ -z ${prep[$n]:-} ]] || args+=(--prepare "${prep[$n]}")
+                args+=(-n "$n" "${cmd[$n]}")
+        done
+        hyperfine -N --warmup "$hf_warmup" --runs "$hf_runs" --output=pipe \
+                --export-json "$f" "${args[@]}" >>"$tmp/hyperfine.out" 2>&1 ||
+                die "hyperfine failed: $(tail -5 "$tmp/hyperfine.out")"
+}
 measure_time() {
-        local r k n args
+        local r n
         for ((r = 0; r < hf_rounds; r++)); do
-                args=()
-                for k in "${!names[@]}"; do
-                        n=${names[$(((k + r * 2) % ${#names[@]}))]}
-                        args+=(-n "$n" "${cmd[$n]}")
-                done
-                hyperfine -N --warmup "$hf_warmup" --runs "$hf_runs" --output=pipe \
-                        --export-json "$tmp/hyperfine-$r.json" "${args[@]}" >>"$tmp/hyperfine.out" 2>&1 ||
-                        die "hyperfine failed: $(tail -5 "$tmp/hyperfine.out")"
+                hyperfine_round "$r" "$tmp/hyperfine-run-$r.json" "${names[@]}"
+                hyperfine_round "$r" "$tmp/hyperfine-update-$r.json" "${update_names[@]}"
+                hyperfine_round "$r" "$tmp/hyperfine-pause-$r.json" "${pause_names[@]}"
+                hyperfine_round "$r" "$tmp/hyperfine-spaced-$r.json" "${spaced_names[@]}"
         done
         jq -s '[.[].results[]] | group_by(.command) | map({key: .[0].command, value: (
                 ([.[].times[]] | sort) as $t | ($t | length) as $n | ($t | add / $n) as $m | {
@@ -274,17 +403,25 @@ measure_time() {
                 sd: (($t | map(. - $m | . * .) | add) / ($n - 1) | sqrt), min: $t[0],
                 cpu: (map((.user + .system) * (.times | length)) | add / $n)})}) | from_entries' \
                 "$tmp"/hyperfine-*.json >"$tmp/hyperfine.json"
-        for n in "${names[@]}"; do
+        for n in "${names[@]}" "${verb_names[@]}" "${spaced_names[@]}"; do
                 read -r "runs[$n]" "mean[$n]" "median[$n]" "sd[$n]" "min[$n]" "cpu[$n]" < <(jq -r --arg n "$n" \
                         '.[$n] | "\(.n) \(.mean * 1e3) \(.median * 1e3) \(.sd * 1e3) \(.min * 1e3) \(.cpu * 1e3)"' \
                         "$tmp/hyperfine.json")
+        done
+        # pause + resume, as sums of each statistic (not the statistics of sums: they were timed apart).
+        add() { awk -v a="$1" -v b="$2" 'BEGIN { print a + b }'; }
+        for r in "${cg_runtimes[@]}"; do
+                mean["$r-pr"]=$(add "${mean[$r-pause]}" "${mean[$r-resume]}")
+                median["$r-pr"]=$(add "${median[$r-pause]}" "${median[$r-resume]}")
+                min["$r-pr"]=$(add "${min[$r-pause]}" "${min[$r-resume]}")
+                cpu["$r-pr"]=$(add "${cpu[$r-pause]}" "${cpu[$r-resume]}")
         done
 }
 
 # 2. Peak RSS: GNU time's "Maximum resident set size" of one run, median of mem_samples, the runtimes in
 # turn. It is ru_maxrss from wait4(): the largest of the runtime process and the descendants it waited for
 # (its own helpers, the container's busybox), not their sum; the payload alone is measured for reference.
-rss_names=(tether crun crun-nocg runc payload)
+rss_names=(tether crun crun-nocg runc tether-cg crun-cg payload)
 declare -A rss rss_range
 measure_rss() {
         local s n
@@ -308,7 +445,10 @@ measure_rss() {
 
 # 3. Where the time goes: perf stat's software counters (CPU time, not wall: less sensitive to the load),
 # and the syscalls of one traced run of each runtime.
-perf_names=(h-true h-unshare tether crun crun-nocg runc)
+perf_names=(h-true h-unshare tether crun crun-nocg runc tether-cg crun-cg)
+# strace: the runs, and each verb after its --prepare.
+strace_names=(tether crun crun-nocg runc tether-cg crun-cg tether-update crun-update tether-pause crun-pause
+        tether-resume crun-resume)
 declare -A task_clock ctx_sw migr faults sc_total sc_err sc_exec sc_clone sc_top
 measure_perf() {
         local n f
@@ -322,10 +462,12 @@ measure_perf() {
                 migr[$n]=$(awk -F, '$3 == "cpu-migrations" { printf "%.0f", $1 }' "$f")
                 faults[$n]=$(awk -F, '$3 == "page-faults" { printf "%.0f", $1 }' "$f")
         done
-        for n in tether crun crun-nocg runc; do
+        for n in "${strace_names[@]}"; do
                 f=$tmp/strace-$n.txt
                 # shellcheck disable=SC2086
-                strace -f -c -S calls -o "$f" ${cmd[$n]} || die "strace of $n failed"
+                [[ -z ${prep[$n]:-} ]] || ${prep[$n]} >>"$tmp/verbs.log" 2>&1 || die "${prep[$n]} failed"
+                # shellcheck disable=SC2086
+                strace -f -c -S calls -o "$f" ${cmd[$n]} >>"$tmp/verbs.log" 2>&1 || die "strace of $n failed"
                 read -r "sc_total[$n]" "sc_err[$n]" < <(awk '$NF == "total" { print $4, (NF == 6 ? $5 : 0) }' "$f")
                 sc_exec[$n]=$(awk '$NF == "execve" { print $4 }' "$f")
                 sc_clone[$n]=$(awk '$NF ~ /^(clone|clone3|fork|vfork)$/ { s += $4 } END { print s + 0 }' "$f")
@@ -336,9 +478,9 @@ measure_perf() {
 # 4. A CPU profile: perf record -g of prof_runs runs of each, the samples of the measured processes (not of
 # the bash loop) split into kernel paths (inclusive: a page fault taken inside execve counts in both) and
 # user time by DSO, as shares, and as ms per run scaled by perf stat's task-clock.
-prof_names=(h-unshare tether crun-nocg crun runc)
+prof_names=(h-unshare tether crun-nocg crun runc tether-cg crun-cg)
 prof_cols=("page faults" execve clone "new namespaces" "mount, pivot_root" "exit_mmap" "ld.so" libc "the program and its other libraries")
-declare -A prof prof_comms=([h-unshare]=unshare [tether]=tether [crun-nocg]=crun [crun]=crun
+declare -A prof prof_comms=([h-unshare]=unshare [tether]=tether [crun-nocg]=crun [crun]=crun [tether-cg]=tether [crun-cg]=crun
         [runc]='runc,runc:[0:PARENT],runc:[1:CHILD],runc:[2:INIT]')
 measure_profile() {
         local n f i pat
@@ -411,9 +553,9 @@ harness_cost() { # harness_cost mean|median
         sub_ "${v[h-true]}" "${v[true]}"
 }
 
-ratio_row() { # ratio_row LABEL PEER TARGET [net]: tether / PEER; net: tether less the harness, PEER bare
-        local label=$1 peer=$2 target=$3 net=${4:-} tm ta tn rm ra rn rc
-        tm=${median[tether]} ta=${mean[tether]} tn=${min[tether]}
+ratio_row() { # ratio_row LABEL MINE PEER TARGET [net]: MINE / PEER; net: MINE less the harness, PEER bare
+        local label=$1 mine=$2 peer=$3 target=$4 net=${5:-} tm ta tn rm ra rn rc
+        tm=${median[$mine]} ta=${mean[$mine]} tn=${min[$mine]}
         if [[ -n $net ]]; then
                 tm=$(sub_ "$tm" "$(harness_cost median)")
                 ta=$(sub_ "$ta" "$(harness_cost mean)")
@@ -422,7 +564,7 @@ ratio_row() { # ratio_row LABEL PEER TARGET [net]: tether / PEER; net: tether le
         rm=$(div "$tm" "${median[$peer]}")
         ra=$(div "$ta" "${mean[$peer]}")
         rn=$(div "$tn" "${min[$peer]}")
-        rc=$(div "${cpu[tether]}" "${cpu[$peer]}")
+        rc=$(div "${cpu[$mine]}" "${cpu[$peer]}")
         [[ -n $net ]] && rc="-"
         echo "| $label | $rm | $ra | $rn | $rc | ${target:--} | $([[ -n $target ]] && verdict "$rm" "$ra" "${target#≤ }" || echo -) |"
 }
@@ -451,6 +593,27 @@ report() {
                         "$(f2 "${cpu[$n]}") | ${runs[$n]} |"
         done
         echo
+        echo "### \`update\`, \`pause\` and \`resume\` of a running container (busybox sleep, the same limits)"
+        echo
+        echo "Bare commands, no harness; in the same rounds. pause's runs each follow an untimed resume (hyperfine"
+        echo "--prepare) and resume's an untimed pause, each on a container of its own."
+        echo
+        echo "| command | mean (ms) | median (ms) | σ (ms) | min (ms) | user+sys (ms) | runs |"
+        echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+        for n in "${verb_names[@]}"; do
+                echo "| ${desc[$n]} | $(f2 "${mean[$n]}") | $(f2 "${median[$n]}") | $(f2 "${sd[$n]}") | $(f2 "${min[$n]}") |" \
+                        "$(f2 "${cpu[$n]}") | ${runs[$n]} |"
+        done
+        echo
+        echo "### \`run\` with cgroups after $spacing_ms ms of quiet (an untimed hyperfine --prepare \"sleep $spacing\" before each)"
+        echo
+        echo "| command | mean (ms) | median (ms) | σ (ms) | min (ms) | user+sys (ms) | runs |"
+        echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+        for n in "${spaced_names[@]}"; do
+                echo "| ${desc[$n]} | $(f2 "${mean[$n]}") | $(f2 "${median[$n]}") | $(f2 "${sd[$n]}") | $(f2 "${min[$n]}") |" \
+                        "$(f2 "${cpu[$n]}") | ${runs[$n]} |"
+        done
+        echo
         echo "Every runtime runs through the harness (a static exec that picks a fresh container id and gives the"
         echo "runtime its own stdio); it costs $(f2 "$(harness_cost median)") ms (median; mean $(f2 "$(harness_cost mean)") ms, min $(f2 "$(harness_cost min)") ms):"
         echo "harness → /bin/true less bare /bin/true. The \"harness cost taken off\" ratios subtract it from tether and compare"
@@ -460,16 +623,28 @@ report() {
         echo
         echo "| tether / … | median | mean | min | user+sys | target | met (on the median) |"
         echo "| --- | ---: | ---: | ---: | ---: | --- | --- |"
-        ratio_row "crun (cgroupfs manager)" crun "≤ 0.8"
-        ratio_row "crun --cgroup-manager=disabled" crun-nocg "≤ 0.8"
-        ratio_row "runc" runc ""
-        ratio_row "runc, no linux.resources" runc-nores ""
-        ratio_row "tether with its --root on ext4 (the fsyncs' cost)" tether-disk ""
-        [[ -z $baseline ]] || ratio_row "the baseline tether (TETHER_BASELINE: what this build's changes cost)" tether-base ""
-        ratio_row "unshare floor, both through the harness" h-unshare "≤ 2"
-        ratio_row "unshare floor, harness cost taken off tether" unshare "≤ 2" net
-        ratio_row "fork+exec floor, both through the harness" h-true ""
-        ratio_row "fork+exec floor, harness cost taken off tether" true "" net
+        ratio_row "crun (cgroupfs manager)" tether crun "≤ 0.6"
+        ratio_row "crun --cgroup-manager=disabled" tether crun-nocg "≤ 0.8"
+        ratio_row "runc" tether runc ""
+        ratio_row "runc, no linux.resources" tether runc-nores ""
+        ratio_row "tether with its --root on ext4 (the fsyncs' cost)" tether tether-disk ""
+        [[ -z $baseline ]] || ratio_row "the baseline tether (TETHER_BASELINE: what this build's changes cost)" tether tether-base ""
+        ratio_row "**with cgroups**: crun (cgroupfs), both with memory, pids and cpu limits" tether-cg crun-cg "≤ 0.6"
+        [[ -z $baseline ]] || ratio_row "with cgroups: the baseline tether" tether-cg tether-base-cg ""
+        ratio_row "with cgroups, each run after $spacing_ms ms of quiet: crun (cgroupfs)" tether-cg-spaced crun-cg-spaced ""
+        [[ -z $baseline ]] || ratio_row "with cgroups after $spacing_ms ms of quiet: the baseline tether" tether-cg-spaced tether-base-cg-spaced ""
+        ratio_row "\`update --memory --pids-limit\`: crun's" tether-update crun-update ""
+        ratio_row "\`pause\`: crun's" tether-pause crun-pause ""
+        ratio_row "\`resume\`: crun's" tether-resume crun-resume ""
+        ratio_row "\`pause\` + \`resume\` (sums): crun's" tether-pr crun-pr ""
+        if [[ -n $baseline ]]; then
+                ratio_row "\`update\`: the baseline tether's" tether-update tether-base-update ""
+                ratio_row "\`pause\` + \`resume\`: the baseline tether's" tether-pr tether-base-pr ""
+        fi
+        ratio_row "unshare floor, both through the harness" tether h-unshare "≤ 2"
+        ratio_row "unshare floor, harness cost taken off tether" tether unshare "≤ 2" net
+        ratio_row "fork+exec floor, both through the harness" tether h-true ""
+        ratio_row "fork+exec floor, harness cost taken off tether" tether true "" net
         echo
         echo "## Peak RSS of the runtime process"
         echo
@@ -503,7 +678,7 @@ report() {
         echo
         echo "| runtime | syscalls | failed | execve | clone/fork | top syscalls |"
         echo "| --- | ---: | ---: | ---: | ---: | --- |"
-        for n in tether crun crun-nocg runc; do
+        for n in "${strace_names[@]}"; do
                 echo "| ${desc[$n]} | ${sc_total[$n]} | ${sc_err[$n]} | ${sc_exec[$n]:-0} | ${sc_clone[$n]} | ${sc_top[$n]} |"
         done
         echo
@@ -537,6 +712,11 @@ report() {
         echo "- tether makes, joins and removes a cgroup in every hierarchy (its cgroupfs driver, v1 on a hybrid host),"
         echo "  as crun's cgroupfs manager does; the config's linux.resources are applied. A TETHER_BASELINE older than"
         echo "  issue 10 did no cgroup work."
+        echo "- The cgroups case: linux.resources of the plain config plus $(jq -c '.linux.resources | del(.devices)' "$tmp/bundle-run-tether/config.json"),"
+        echo "  linux.cgroupsPath $cg_parent/run-NAME for runtime NAME: the same path for both, below this process's"
+        echo "  memory group (crun's cgroupfs manager puts a relative path at the root of each hierarchy). What the limits"
+        echo "  cost each runtime, median with cgroups less the plain run's: tether $(sub_ "${median[tether-cg]}" "${median[tether]}") ms," \
+                "crun $(sub_ "${median[crun-cg]}" "${median[crun]}") ms$([[ -z $baseline ]] || echo ", the baseline tether $(sub_ "${median[tether-base-cg]}" "${median[tether-base]}") ms")."
         echo "- Phase times (s): wall time ${notes[t_measure_time]}, RSS ${notes[t_measure_rss]}, perf and strace ${notes[t_measure_perf]}, profiles ${notes[t_measure_profile]};" \
                 "total $(awk -v a="$t_start" -v b="$(now)" 'BEGIN { printf "%.0f", b - a }')."
         local errs

@@ -24,6 +24,9 @@ typedef struct CgroupOps {
         int (*open)(Cgroup *cg);
         int (*apply)(Cgroup *cg, const CgroupResources *res);
         int (*attach)(Cgroup *cg, pid_t pid);
+        /* The calling process moves itself in (cgroup_enter()): no cg_fail(), *reterr_path; NULL: the
+         * driver cannot. */
+        int (*enter)(const Cgroup *cg, const char **reterr_path);
         int (*freeze)(Cgroup *cg, bool frozen);
         int (*kill_all)(Cgroup *cg);
         int (*stats)(Cgroup *cg, CgroupStats *ret);
@@ -68,6 +71,7 @@ _printf_(3, 4) int cg_fail(Cgroup *cg, int r, const char *fmt, ...);
 
 /* Files of a group, by dirfd. Values are written in one write(), as the kernel wants. */
 int cg_write_at(int dfd, const char *file, const char *value);
+int cg_write_fd(int fd, const char *value);
 int cg_read_at(int dfd, const char *file, char **ret);
 /* A number, or "max" as UINT64_MAX. */
 int cg_read_u64_at(int dfd, const char *file, uint64_t *ret);
@@ -88,6 +92,8 @@ void cg_dir_done(CgroupDir *dir);
 /* rmdir the group (and, with rollback, the parents up to created_top), retrying while it empties. */
 int cg_dir_remove(CgroupDir *dir, bool rollback);
 int cg_attach_at(int dfd, pid_t pid);
+/* The calling process into dir: "0" written to file ("tasks" on v1, "cgroup.procs" on v2). */
+int cg_enter_at(const CgroupDir *dir, const char *file, const char **reterr_path);
 
 /* Kills everything listed in the group's cgroup.procs, by pidfds checked against /proc/PID/cgroup, and
  * waits for them to exit; again until the file is empty (cgroup-kill.c). freeze_fd, if valid, is a v1

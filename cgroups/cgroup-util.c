@@ -18,19 +18,24 @@ int cg_fail(Cgroup *cg, int r, const char *fmt, ...) {
         return r;
 }
 
-int cg_write_at(int dfd, const char *file, const char *value) {
-        _cleanup_close_ int fd = -EBADF;
+int cg_write_fd(int fd, const char *value) {
         size_t len = strlen(value);
         ssize_t n;
 
-        fd = openat(dfd, file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0)
-                return -errno;
         /* cgroup files take a value per write(): never split one. */
         n = RETRY_ON_EINTR(write(fd, value, len));
         if (n < 0)
                 return -errno;
         return (size_t) n == len ? 0 : -EIO;
+}
+
+int cg_write_at(int dfd, const char *file, const char *value) {
+        _cleanup_close_ int fd = -EBADF;
+
+        fd = openat(dfd, file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return -errno;
+        return cg_write_fd(fd, value);
 }
 
 int cg_read_at(int dfd, const char *file, char **ret) {
@@ -160,6 +165,20 @@ int cg_dir_create(CgroupDir *dir, const char *mount) {
         size_t mlen = strlen(mount);
         int r;
 
+        /* The group itself first: its parents are there in every run but a parent's first, and each
+         * mkdir() that finds one costs a path walk. */
+        if (mkdir(dir->path, 0755) >= 0) {
+                dir->created_top = strdup(dir->path);
+                if (!dir->created_top) {
+                        (void) rmdir(dir->path);
+                        return -ENOMEM;
+                }
+                return cg_dir_open(dir);
+        }
+        if (errno == EEXIST)
+                return -EEXIST;
+        if (errno != ENOENT)
+                return -errno;
         p = strdup(dir->path);
         if (!p)
                 return -ENOMEM;
@@ -238,6 +257,15 @@ int cg_attach_at(int dfd, pid_t pid) {
 
         snprintf(buf, sizeof(buf), "%d", (int) pid);
         return cg_write_at(dfd, "cgroup.procs", buf);
+}
+
+int cg_enter_at(const CgroupDir *dir, const char *file, const char **reterr_path) {
+        int r;
+
+        r = cg_write_at(dir->fd, file, "0");
+        if (r < 0 && reterr_path)
+                *reterr_path = dir->path;
+        return r;
 }
 
 int cg_procs_count(int dfd, size_t *ret) {

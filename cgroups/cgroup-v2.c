@@ -204,6 +204,10 @@ static int v2_attach(Cgroup *cg, pid_t pid) {
         return 0;
 }
 
+static int v2_enter(const Cgroup *cg, const char **reterr_path) {
+        return cg_enter_at(&cg->unified, "cgroup.procs", reterr_path);
+}
+
 static int v2_freeze(Cgroup *cg, bool frozen) {
         return cg_v2_freeze(cg, &cg->unified, frozen);
 }
@@ -230,6 +234,7 @@ const CgroupOps cgroup_v2_ops = {
         .open = v2_open,
         .apply = cg_v2_apply,
         .attach = v2_attach,
+        .enter = v2_enter,
         .freeze = v2_freeze,
         .kill_all = v2_kill_all,
         .stats = cg_v2_stats,

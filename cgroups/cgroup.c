@@ -232,6 +232,10 @@ int cgroup_attach(Cgroup *cg, pid_t pid, const char **reterr_what) {
         return done(cg, cg->ops->attach(cg, pid), reterr_what);
 }
 
+int cgroup_enter(const Cgroup *cg, const char **reterr_path) {
+        return cg->ops->enter ? cg->ops->enter(cg, reterr_path) : -EOPNOTSUPP;
+}
+
 int cgroup_freeze(Cgroup *cg, bool frozen, const char **reterr_what) {
         return done(cg, cg->ops->freeze(cg, frozen), reterr_what);
 }

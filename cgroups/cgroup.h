@@ -354,6 +354,12 @@ int cgroup_create_pid(Cgroup *cg, const CgroupResources *res, pid_t pid, const c
 int cgroup_open(Cgroup *cg, const char **reterr_what);
 int cgroup_update(Cgroup *cg, const CgroupResources *res, const char **reterr_what);
 int cgroup_attach(Cgroup *cg, pid_t pid, const char **reterr_what);
+/* Moves the calling process into the group cgroup_create() made: for a container's first process
+ * between clone() and execve(), which must be single-threaded (in each v1 hierarchy only the calling
+ * thread moves). Makes only the system calls openat, write and close, so it is safe there; fills no
+ * reterr_what but points *reterr_path at the group that refused (in cg's memory). -EOPNOTSUPP for the
+ * systemd driver, whose group comes with its first process (cgroup_create_pid()). */
+int cgroup_enter(const Cgroup *cg, const char **reterr_path);
 /* Freezes or thaws; returns once the whole group is frozen (or thawed). */
 int cgroup_freeze(Cgroup *cg, bool frozen, const char **reterr_what);
 /* Whether the group is frozen now, as the kernel says: its own freeze or an ancestor's (v1 freezer.state

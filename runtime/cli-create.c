@@ -513,7 +513,9 @@ static int create_from_args(const GlobalOptions *g,
                             const sigset_t *child_sigmask,
                             int own_console_fd,
                             int *ret_root_fd,
-                            pid_t *ret_pid) {
+                            pid_t *ret_pid,
+                            OciConfig **ret_config,
+                            ContainerCgroup *ret_cgroup) {
         _cleanup_(oci_config_freep) OciConfig *config = NULL;
         _cleanup_(process_env_freep) ProcessEnv *env = NULL;
         _cleanup_close_ int root_fd = -EBADF, console_fd = -EBADF;
@@ -583,10 +585,12 @@ static int create_from_args(const GlobalOptions *g,
                 .no_cgroup = g->no_cgroup,
                 .systemd_cgroup = g->systemd_cgroup,
         };
-        r = container_create(root_fd, &o, config, ret_pid, &error);
+        r = container_create(root_fd, &o, config, ret_pid, ret_cgroup, &error);
         if (r < 0)
                 return log_error_errno(r, "container '%s': %s", a->id, error.text);
         *ret_root_fd = TAKE_FD(root_fd);
+        if (ret_config)
+                *ret_config = TAKE_PTR(config);
         return 0;
 }
 
@@ -599,17 +603,17 @@ int verb_create(const GlobalOptions *g, int argc, char **argv) {
         r = parse_create_args(g, "create", CREATE_USAGE, argc, argv, &a);
         if (r != 0 || a.help)
                 return r;
-        return create_from_args(g, &a, NULL, -EBADF, &root_fd, &pid) < 0 ? 1 : 0;
+        return create_from_args(g, &a, NULL, -EBADF, &root_fd, &pid, NULL, NULL) < 0 ? 1 : 0;
 }
 
-static int start_container(const GlobalOptions *g, const char *id) {
+static int start_container(const GlobalOptions *g, const char *id, const OciConfig *config) {
         _cleanup_close_ int root_fd = -EBADF, dir_fd = -EBADF;
         ContainerError error = {};
         int r;
 
         if (cli_open_container(g, id, &root_fd, &dir_fd) < 0)
                 return -EINVAL;
-        r = container_start(dir_fd, &error);
+        r = container_start(dir_fd, config, &error);
         if (r < 0)
                 return log_error_errno(r, "container '%s': %s", id, error.text);
         if (r > 0)
@@ -622,7 +626,7 @@ int verb_start(const GlobalOptions *g, int argc, char **argv) {
                 return cli_help("start", "ID");
         if (argc != 2)
                 return cli_usage_error("start", "ID", "expected exactly one container id");
-        return start_container(g, argv[1]) < 0 ? 1 : 0;
+        return start_container(g, argv[1], NULL) < 0 ? 1 : 0;
 }
 
 /* Forwards the signals `run` gets to the container's process until it exits, then returns its status:
@@ -657,15 +661,15 @@ int cli_wait_forwarding(pid_t pid) {
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-static void remove_state(int root_fd, const char *id) {
+static void remove_state(int root_fd, const char *id, const OciConfig *config, ContainerCgroup *cgroup) {
         _cleanup_close_ int dir_fd = -EBADF;
         ContainerError error = {};
 
         if (state_dir_open(root_fd, id, &dir_fd) < 0)
                 return;
-        if (container_remove_cgroup(dir_fd, &error) < 0)
+        if (container_remove_cgroup(dir_fd, cgroup, &error) < 0)
                 log_warning("container '%s': %s, ignoring", id, error.text);
-        if (container_run_poststop(dir_fd, &error) < 0)
+        if (container_run_poststop(dir_fd, config, &error) < 0)
                 log_warning("container '%s': %s, ignoring", id, error.text);
         (void) state_dir_remove(root_fd, id, dir_fd);
 }
@@ -673,6 +677,8 @@ static void remove_state(int root_fd, const char *id) {
 int verb_run(const GlobalOptions *g, int argc, char **argv) {
         _cleanup_close_ int root_fd = -EBADF, console_ours = -EBADF, console_theirs = -EBADF,
                             master = -EBADF;
+        _cleanup_(oci_config_freep) OciConfig *config = NULL; /* as parsed at create, for start and delete */
+        _cleanup_(container_cgroup_done) ContainerCgroup cgroup = {}; /* as made at create, for delete */
         sigset_t all, old;
         CreateArgs a;
         pid_t pid;
@@ -690,13 +696,13 @@ int verb_run(const GlobalOptions *g, int argc, char **argv) {
                 console_ours = fds[0];
                 console_theirs = fds[1];
         }
-        if (create_from_args(g, &a, &old, console_theirs, &root_fd, &pid) < 0)
+        if (create_from_args(g, &a, &old, console_theirs, &root_fd, &pid, &config, &cgroup) < 0)
                 return 1;
         console_theirs = safe_close(console_theirs);
-        if (start_container(g, a.id) < 0) {
+        if (start_container(g, a.id, config) < 0) {
                 kill(pid, SIGKILL);
                 waitpid(pid, NULL, 0);
-                remove_state(root_fd, a.id);
+                remove_state(root_fd, a.id, config, &cgroup);
                 return 1;
         }
         if (a.detach)
@@ -710,7 +716,7 @@ int verb_run(const GlobalOptions *g, int argc, char **argv) {
         }
         status = master >= 0 ? cli_relay_tty(pid, master) : cli_wait_forwarding(pid);
         if (!a.keep)
-                remove_state(root_fd, a.id);
+                remove_state(root_fd, a.id, config, &cgroup);
         return status;
 }
 

@@ -160,9 +160,9 @@ int verb_delete(const GlobalOptions *g, int argc, char **argv) {
                         (void) pidref_wait_exit(&s->init, 5000);
                 /* runc's destroy: what is left in the cgroup is killed and the group removed, then the
                  * poststop hooks run (opencontainers/runc:libcontainer/state_linux.go destroy). */
-                if (container_remove_cgroup(dir_fd, &error) < 0)
+                if (container_remove_cgroup(dir_fd, NULL, &error) < 0)
                         return log_error_errno(-EBUSY, "container '%s': %s", id, error.text), 1;
-                if (container_run_poststop(dir_fd, &error) < 0)
+                if (container_run_poststop(dir_fd, NULL, &error) < 0)
                         log_warning("container '%s': %s, ignoring", id, error.text);
         }
         r = state_dir_remove(root_fd, id, dir_fd);

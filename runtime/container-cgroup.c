@@ -141,10 +141,10 @@ int container_cgroup_create(const OciConfig *c,
         r = oci_cgroup_resources(c->resources, c->devices, c->n_devices, OCI_CGROUP_DEFAULT_DEVICES, &res);
         if (r < 0)
                 return fail(buf, size, r, "failed to convert linux.resources");
-        /* Checks, creates, applies and puts the first process in (it waits for the runtime, so it is in
-         * the group before it does anything); removes what it made on failure. The systemd driver makes
-         * its scope around the process. */
-        r = cgroup_create_pid(cc.cg, &res.res, pid, &what);
+        /* Checks, creates, applies and, given its pid, puts the first process in (it waits for the runtime,
+         * so it is in the group before it does anything); removes what it made on failure. The systemd
+         * driver makes its scope around the process. */
+        r = pid > 0 ? cgroup_create_pid(cc.cg, &res.res, pid, &what) : cgroup_create(cc.cg, &res.res, &what);
         oci_cgroup_resources_done(&res);
         if (r == -EEXIST)
                 return fail(buf, size, r, "cgroup '%s' exists already", cgroup_get_path(cc.cg));

@@ -24,7 +24,8 @@ bool container_cgroup_wanted(const OciConfig *c, bool disabled, bool systemd);
 
 /* Makes the container's group with the config's limits and puts pid in it, or fails with a message in
  * buf naming the field or the controller and hierarchy; then nothing is left. With systemd, the group is
- * a transient scope (tether-systemd only: -EPROTONOSUPPORT in tether, see cli-systemd.c). */
+ * a transient scope (tether-systemd only: -EPROTONOSUPPORT in tether, see cli-systemd.c). pid 0: no
+ * process yet, the first one enters by itself (cgroup_enter()); not with systemd (-EOPNOTSUPP). */
 int container_cgroup_create(const OciConfig *c,
                             const char *id,
                             bool systemd,

@@ -174,6 +174,7 @@ typedef struct ChildArgs {
         size_t n_sources;
         bool wait_release; /* wait for the runtime's go (release_first_process()) before anything else */
         bool new_cgroup_ns; /* unshare the cgroup namespace once in the container's cgroup */
+        const Cgroup *cgroup; /* the group to enter first of all; NULL: none, or the runtime attaches us */
 } ChildArgs;
 
 _noreturn_ static void
@@ -235,8 +236,13 @@ static bool needs_hook_sync(const OciConfig *c) {
 static void child_isolate(const ChildArgs *a, bool new_user_ns) {
         const OciConfig *c = a->c;
         const int keep[] = {a->sync_fd, a->fifo_fd, a->o->console_socket_fd};
+        const char *path = NULL;
         int r;
 
+        /* Into the container's cgroup before anything else, through the group's fds we inherited. */
+        if (a->cgroup && (r = cgroup_enter(a->cgroup, &path)) < 0)
+                child_fail(
+                        a->sync_fd, r, "failed to put the container's process into its cgroup '%s'", path);
         if (a->o->child_sigmask)
                 (void) sigprocmask(SIG_SETMASK, a->o->child_sigmask, NULL);
         r = close_all_fds_except(3 + (int) a->o->preserve_fds, keep, ELEMENTSOF(keep));
@@ -653,10 +659,11 @@ release_first_process(int sync_fd, pid_t pid, const OciConfig *c, bool new_user_
         return 0;
 }
 
-/* Starts the first process (s->init.pid is set as soon as it exists), puts it into its cgroup with the
- * limits applied while it waits for us, before it does anything of the container's (containers/crun:
- * src/libcrun/container.c libcrun_container_run_internal enters the cgroup right after the clone, and
- * opencontainers/runc:libcontainer/process_linux.go applies it before it lets runc init go on), and
+/* Starts the first process (s->init.pid is set as soon as it exists) in its cgroup with the limits applied,
+ * before it does anything of the container's: it enters the group made for it first of all, or, with the
+ * systemd driver, waits while we put it in (containers/crun:src/libcrun/container.c
+ * libcrun_container_run_internal enters the cgroup right after the clone, and
+ * opencontainers/runc:libcontainer/process_linux.go applies it before it lets runc init go on); then
  * waits for its "ready". Returns the sync socket, kept for the startContainer hooks' state, or -errno
  * with reterr. */
 static int spawn_first_process(const ContainerOptions *o,
@@ -696,7 +703,16 @@ static int spawn_first_process(const ContainerOptions *o,
                 .new_cgroup_ns = flags & CLONE_NEWCGROUP,
         };
         flags &= ~(unsigned long) CLONE_NEWCGROUP;
-        a.wait_release = (flags & CLONE_NEWUSER) || n_sources > 0 || use_cgroup || a.new_cgroup_ns;
+        /* The cgroupfs drivers' group is made before the process, which enters it itself (cgroup_enter()
+         * says why that is faster); the systemd driver makes its scope around the process. */
+        if (use_cgroup && !o->systemd_cgroup) {
+                r = container_cgroup_create(c, o->id, false, 0, cgroup, reterr->text, sizeof(reterr->text));
+                if (r < 0)
+                        return r;
+                a.cgroup = cgroup->cg;
+        }
+        a.wait_release =
+                (flags & CLONE_NEWUSER) || n_sources > 0 || ((use_cgroup || a.new_cgroup_ns) && !a.cgroup);
         pid = clone_first_process(&a, flags, reterr);
         if (pid < 0)
                 return pid;
@@ -705,7 +721,7 @@ static int spawn_first_process(const ContainerOptions *o,
         r = process_set_oom_score_adj(c->process, pid);
         if (r < 0)
                 return set_error(reterr, r, "failed to set process.oomScoreAdj");
-        if (use_cgroup) {
+        if (use_cgroup && o->systemd_cgroup) {
                 r = container_cgroup_create(
                         c, o->id, o->systemd_cgroup, pid, cgroup, reterr->text, sizeof(reterr->text));
                 if (r < 0)
@@ -713,6 +729,10 @@ static int spawn_first_process(const ContainerOptions *o,
         }
         if (a.wait_release) {
                 r = release_first_process(parent_fd, pid, c, flags & CLONE_NEWUSER, reterr);
+                /* A process that failed before its release (to enter its cgroup) has closed its end: its
+                 * own message, queued before, says why. */
+                if (r == -EPIPE || r == -ECONNRESET)
+                        (void) wait_until_ready(parent_fd, c, s, reterr);
                 if (r < 0)
                         return r;
         }
@@ -772,8 +792,12 @@ static int check_unmapped_user(const OciConfig *c, ContainerError *reterr) {
         return 0;
 }
 
-int container_create(
-        int root_fd, const ContainerOptions *o, const OciConfig *c, pid_t *ret_pid, ContainerError *reterr) {
+int container_create(int root_fd,
+                     const ContainerOptions *o,
+                     const OciConfig *c,
+                     pid_t *ret_pid,
+                     ContainerCgroup *ret_cgroup,
+                     ContainerError *reterr) {
         _cleanup_(container_state_freep) ContainerState *s = NULL;
         _cleanup_(container_cgroup_done) ContainerCgroup cgroup = {};
         _cleanup_close_ int dir_fd = -EBADF, fifo_fd = -EBADF, sync_fd = -EBADF;
@@ -828,6 +852,12 @@ int container_create(
                 }
         }
         *ret_pid = s->init.pid;
+        /* Not a systemd scope's: its bus connection would stay open while the container runs, and a bus
+         * allows a uid only so many (STYLE.md, 6.). */
+        if (ret_cgroup && !o->systemd_cgroup) {
+                *ret_cgroup = cgroup;
+                cgroup = (ContainerCgroup){};
+        }
         return 0;
 
 fail:
@@ -841,11 +871,13 @@ fail:
         return r;
 }
 
-int container_remove_cgroup(int dir_fd, ContainerError *reterr) {
+int container_remove_cgroup(int dir_fd, ContainerCgroup *created, ContainerError *reterr) {
         _cleanup_(container_state_freep) ContainerState *s = NULL;
         _cleanup_(container_cgroup_done) ContainerCgroup cgroup = {};
         int r;
 
+        if (created && created->cg)
+                return container_cgroup_destroy(created, reterr->text, sizeof(reterr->text));
         r = state_read(dir_fd, &s);
         if (r < 0)
                 return set_error(reterr, r, "failed to read the state");
@@ -891,10 +923,11 @@ int container_load_config_resources(int dir_fd, json_t **ret) {
         return oci_resources_of_config(buf, len, ret);
 }
 
-int container_start(int dir_fd, ContainerError *reterr) {
+int container_start(int dir_fd, const OciConfig *config, ContainerError *reterr) {
         _cleanup_(container_state_freep) ContainerState *s = NULL;
-        _cleanup_(oci_config_freep) OciConfig *c = NULL;
+        _cleanup_(oci_config_freep) OciConfig *loaded = NULL;
         _cleanup_close_ int pidfd = -EBADF;
+        const OciConfig *c = config;
         int r;
 
         r = state_read(dir_fd, &s);
@@ -905,9 +938,12 @@ int container_start(int dir_fd, ContainerError *reterr) {
         r = pidref_open(&s->init, &pidfd);
         if (r < 0)
                 return set_error(reterr, -ESRCH, "container '%s' is stopped", s->id);
-        r = container_load_config(dir_fd, &c);
-        if (r < 0)
-                return set_error(reterr, r, "failed to read the container's config");
+        if (!c) {
+                r = container_load_config(dir_fd, &loaded);
+                if (r < 0)
+                        return set_error(reterr, r, "failed to read the container's config");
+                c = loaded;
+        }
 
         r = exec_fifo_release(dir_fd, pidfd);
         if (r == -ESRCH)
@@ -923,16 +959,23 @@ int container_start(int dir_fd, ContainerError *reterr) {
         return run_runtime_hooks(c, OCI_HOOK_POSTSTART, s, CONTAINER_RUNNING, reterr) < 0 ? 1 : 0;
 }
 
-int container_run_poststop(int dir_fd, ContainerError *reterr) {
+int container_run_poststop(int dir_fd, const OciConfig *config, ContainerError *reterr) {
         _cleanup_(container_state_freep) ContainerState *s = NULL;
-        _cleanup_(oci_config_freep) OciConfig *c = NULL;
+        _cleanup_(oci_config_freep) OciConfig *loaded = NULL;
+        const OciConfig *c = config;
         int r;
 
+        /* No hooks to run: the state they would be given need not be read either. */
+        if (c && !hooks_any(&c->hooks[OCI_HOOK_POSTSTOP]))
+                return 0;
         r = state_read(dir_fd, &s);
         if (r < 0)
                 return set_error(reterr, r, "failed to read the state");
-        r = container_load_config(dir_fd, &c);
-        if (r < 0)
-                return set_error(reterr, r, "failed to read the container's config");
+        if (!c) {
+                r = container_load_config(dir_fd, &loaded);
+                if (r < 0)
+                        return set_error(reterr, r, "failed to read the container's config");
+                c = loaded;
+        }
         return run_runtime_hooks(c, OCI_HOOK_POSTSTOP, s, CONTAINER_STOPPED, reterr);
 }

@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 
+#include "container-cgroup.h"
 #include "oci-config.h"
 #include "process-env.h"
 
@@ -33,20 +34,28 @@ typedef struct ContainerError {
 
 /* `create`: makes ROOT/ID, starts the container's first process in its namespaces with its rootfs set
  * up, and leaves it waiting on ROOT/ID/exec.fifo for `start`. The process is our child. Returns 0 and its
- * pid, or -errno with *reterr filled in; then nothing is left behind: no state, no process. */
-int container_create(
-        int root_fd, const ContainerOptions *o, const OciConfig *c, pid_t *ret_pid, ContainerError *reterr);
+ * pid, or -errno with *reterr filled in; then nothing is left behind: no state, no process. ret_cgroup,
+ * if not NULL, gets the container's cgroupfs group, open, for container_remove_cgroup() (`run`: no second
+ * look at the state and the host's hierarchies); left empty for none or a systemd scope. */
+int container_create(int root_fd,
+                     const ContainerOptions *o,
+                     const OciConfig *c,
+                     pid_t *ret_pid,
+                     ContainerCgroup *ret_cgroup,
+                     ContainerError *reterr);
 
 /* `start`: lets a created container exec its program, then runs the poststart hooks. dir_fd is ROOT/ID,
- * locked. Returns 0, 1 when only a poststart hook failed (a warning: the container runs), or -errno. */
-int container_start(int dir_fd, ContainerError *reterr);
+ * locked. c is the container's config, or NULL to read the copy kept at create (`run` has it parsed
+ * already). Returns 0, 1 when only a poststart hook failed (a warning: the container runs), or -errno. */
+int container_start(int dir_fd, const OciConfig *c, ContainerError *reterr);
 
-/* The poststop hooks, for `delete` and `run` once the container has stopped. */
-int container_run_poststop(int dir_fd, ContainerError *reterr);
+/* The poststop hooks, for `delete` and `run` once the container has stopped; c as for container_start(). */
+int container_run_poststop(int dir_fd, const OciConfig *c, ContainerError *reterr);
 
 /* Removes the container's cgroup (killing what is left in it) once its process is gone, for `delete` and
- * `run`; 0 if it has none. A systemd scope is stopped (cli_systemd_switch_for() first). */
-int container_remove_cgroup(int dir_fd, ContainerError *reterr);
+ * `run`; 0 if it has none. A systemd scope is stopped (cli_systemd_switch_for() first). cgroup: the one
+ * container_create() gave, or NULL (or empty) to open what the state records. */
+int container_remove_cgroup(int dir_fd, ContainerCgroup *cgroup, ContainerError *reterr);
 
 /* The config kept in ROOT/ID at create. */
 int container_load_config(int dir_fd, OciConfig **ret);

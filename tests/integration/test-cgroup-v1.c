@@ -508,6 +508,61 @@ static void test_bad_input(void) {
         TAP_OK(cg == NULL);
 }
 
+/* --- a process enters a group by itself, as a container's first process does --- */
+
+static Cgroup *enter_cg;
+
+/* Enters enter_cg, then reports the result and /proc/self/cgroup. */
+static void child_enter(int report) {
+        const char *path = NULL;
+        int r = cgroup_enter(enter_cg, &path), fd;
+        char buf[4096] = "";
+        ssize_t n = 0;
+
+        fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+        if (fd >= 0)
+                n = read(fd, buf, sizeof(buf) - 1);
+        (void) write(report, &r, sizeof(r));
+        (void) write(report, buf, n > 0 ? (size_t) n : 0);
+}
+
+static void test_enter(void) {
+        Cgroup *cg = test_group(host, "enter", NULL), *fresh = NULL;
+        Child c = {.pidfd = -1, .report = -1};
+        char buf[4096] = "", spec[128];
+        const char *path = NULL;
+        siginfo_t si;
+        ssize_t n;
+        int r = -EIO;
+
+        if (!cg)
+                return;
+        enter_cg = cg;
+        TAP_EQ_INT(test_spawn(NULL, child_enter, &c), 0);
+        TAP_EQ_INT(test_read(c.report, &r, sizeof(r), 10000), 0);
+        TAP_EQ_INT(r, 0);
+        TAP_EQ_INT(test_wait(&c, 10000, &si), 0);
+        n = read(c.report, buf, sizeof(buf) - 1);
+        buf[n > 0 ? n : 0] = '\0';
+        /* In the group of every hierarchy, the cgroup2 tracking group too: nothing left behind. */
+        for (CgroupController k = 0; k < _CGROUP_CONTROLLER_MAX; k++)
+                if (host->v1[k].mount)
+                        tap_ok(cg_proc_cgroup_in(buf, cgroup_controller_to_string(k), cgroup_get_group(cg, k)),
+                               "the process entered the %s group by itself",
+                               cgroup_controller_to_string(k));
+        if (host->unified.mount)
+                tap_ok(cg_proc_cgroup_in(buf, NULL, cgroup_get_group(cg, _CGROUP_CONTROLLER_INVALID)),
+                       "and the cgroup2 tracking group");
+        test_child_done(&c);
+        /* A group not made (nor opened) cannot be entered: the error names it. */
+        snprintf(spec, sizeof(spec), "%s/never", test_parent);
+        TAP_EQ_INT(cgroup_new(host, spec, "never", &fresh), 0);
+        TAP_EQ_INT(cgroup_enter(fresh, &path), -EBADF);
+        tap_ok(path && strstr(path, "never"), "the error names the group: %s", path ? path : "(none)");
+        cgroup_free(fresh);
+        test_group_destroy(host, cg, "enter");
+}
+
 /* --- an existing group is not ours: refused and left alone --- */
 
 static void test_exists(void) {
@@ -559,6 +614,7 @@ int main(void) {
         test_devices();
         test_bad_input();
         test_exists();
+        test_enter();
 
         test_reap_orphans();
         test_parent_remove(h);
