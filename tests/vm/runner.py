@@ -198,6 +198,9 @@ class Run:
         shutil.copytree(os.path.join(HERE, "guest"), os.path.join(share, "tests", "vm", "guest"),
                         ignore=shutil.ignore_patterns("__pycache__"))
         shutil.copy(os.path.join(SOURCE, "tests", "pytest_tap.py"), os.path.join(share, "tests"))
+        # The runtime tests' harness, which guest/test_runtime_cgroup_v2.py shares with the host's tests.
+        for name in ("helpers.py", "runtime_helpers.py"):
+            shutil.copy(os.path.join(SOURCE, "tests", "integration", name), os.path.join(share, "tests"))
         if self.share:
             env = dict(env, TETHER_VM_SHARE=self.share)
         with open(os.path.join(share, "env"), "w") as f:

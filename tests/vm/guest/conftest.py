@@ -8,8 +8,14 @@ import tempfile
 
 import pytest
 
-from guest_helpers import run
+from guest_helpers import TIMEOUT, run
 from pytest_tap import pytest_addoption, pytest_configure  # noqa: F401  (hooks, found by name)
+
+# The host tests' runtime harness (tests/integration/runtime_helpers.py, brought into the share by the
+# runner) reads these when it is imported: the freshly built binaries, and failure bounds scaled to TCG.
+os.environ.setdefault("TETHER", "/usr/local/bin/tether")
+os.environ.setdefault("TETHER_INIT", "/usr/local/bin/tether-init")
+os.environ.setdefault("TETHER_TEST_TIMEOUT", str(TIMEOUT))
 
 
 def make_rootfs(path):
