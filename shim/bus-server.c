@@ -121,29 +121,34 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents) {
         }
 }
 
-/* STATE/ID/bus, 0600: root's (and the container's owner goes through tether-busd). */
+#define SOCKET_NEW SHIM_BUS_SOCKET ".new"
+
+/* STATE/ID/bus, 0600: root's (and the container's owner goes through tether-busd). Bound and listening
+ * under another name first, then renamed into place: whoever sees "bus" appear (tether-busd, by
+ * inotify) can connect at once. */
 static int listen_socket(Shim *s) {
         struct sockaddr_un sa = {.sun_family = AF_UNIX};
         _cleanup_close_ int fd = -EBADF;
         mode_t old;
         int r;
 
-        if ((size_t) snprintf(sa.sun_path,
-                              sizeof(sa.sun_path),
-                              "%s/%s/%s",
-                              s->o->state_dir,
-                              s->o->id,
-                              SHIM_BUS_SOCKET) >= sizeof(sa.sun_path))
+        if ((size_t) snprintf(
+                    sa.sun_path, sizeof(sa.sun_path), "%s/%s/%s", s->o->state_dir, s->o->id, SOCKET_NEW) >=
+            sizeof(sa.sun_path))
                 return -ENAMETOOLONG;
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0)
                 return -errno;
-        (void) unlinkat(s->dir_fd, SHIM_BUS_SOCKET, 0); /* a dead shim's of the same container */
+        (void) unlinkat(s->dir_fd, SOCKET_NEW, 0);
         old = umask(0177);
         r = bind(fd, (struct sockaddr *) &sa, sizeof(sa));
         umask(old);
-        if (r < 0 || listen(fd, SOMAXCONN) < 0)
-                return -errno;
+        if (r < 0 || listen(fd, SOMAXCONN) < 0 ||
+            renameat(s->dir_fd, SOCKET_NEW, s->dir_fd, SHIM_BUS_SOCKET) < 0) {
+                r = -errno;
+                (void) unlinkat(s->dir_fd, SOCKET_NEW, 0);
+                return r;
+        }
         return TAKE_FD(fd);
 }
 

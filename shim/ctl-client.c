@@ -62,7 +62,7 @@ static void copy(char *dst, size_t size, const char *src) {
         snprintf(dst, size, "%s", src ? src : "");
 }
 
-static int read_property(sd_bus_message *m, ContainerInfo *info) {
+int ctl_read_property(sd_bus_message *m, ContainerInfo *info) {
         const char *name, *contents, *s;
         uint64_t t;
         uint32_t u;
@@ -158,7 +158,7 @@ static int info_from_shim(const Ctl *c, const char *id, ContainerInfo *info) {
         if (r < 0)
                 return r;
         while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-                r = read_property(reply, info);
+                r = ctl_read_property(reply, info);
                 if (r < 0)
                         return r;
                 r = sd_bus_message_exit_container(reply);
@@ -190,7 +190,7 @@ static uint64_t parse_time(const char *s) {
         return t < 0 ? 0 : (uint64_t) t * 1000000 + usec;
 }
 
-static int info_from_record(const Ctl *c, const char *id, ContainerInfo *info) {
+int ctl_info_from_record(const Ctl *c, const char *id, ContainerInfo *info) {
         char path[PATH_MAX];
         json_t *j, *v;
 
@@ -225,7 +225,7 @@ int ctl_info(const Ctl *c, const char *id, ContainerInfo *ret) {
                 /* no shim: what it recorded, or nothing if it died before the exit */
                 info = (ContainerInfo){.exit_code = -1};
                 copy(info.id, sizeof(info.id), id);
-                r = info_from_record(c, id, &info);
+                r = ctl_info_from_record(c, id, &info);
                 if (r == -ENOENT) {
                         copy(info.state, sizeof(info.state), "gone");
                         r = 0;

@@ -37,10 +37,17 @@ typedef struct ContainerInfo {
         uint32_t owner;
 } ContainerInfo;
 
-/* Whether a shim holds STATE/ID's lock. */
+/* Whether a shim holds STATE/ID's lock (exclusively, for its life). Everyone else takes it shared, and only
+ * for a moment: so no reader ever looks like a live shim to another. */
 bool ctl_shim_alive(const Ctl *c, const char *id);
 /* A connection to id's shim and its object path; -ESRCH if no shim serves it, -ENOENT if there is no such
  * container. */
 int ctl_connect(const Ctl *c, const char *id, sd_bus **ret_bus, char **ret_path);
 /* Everything known of id: from its shim, else its record; -ENOENT if there is no such container. */
 int ctl_info(const Ctl *c, const char *id, ContainerInfo *ret);
+
+/* One {sv} entry of the container's properties (GetAll's, or PropertiesChanged's) into info; the message
+ * is inside the entry. */
+int ctl_read_property(sd_bus_message *m, ContainerInfo *info);
+/* The state, exit and times from id's exit.json; -ENOENT if there is none. */
+int ctl_info_from_record(const Ctl *c, const char *id, ContainerInfo *info);

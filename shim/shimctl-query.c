@@ -400,14 +400,15 @@ static int end_shim(const Ctl *c, const char *id) {
         lock = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (lock < 0)
                 return 0;
-        /* the pid is the shim's while it holds the lock: checked under it */
-        if (flock(lock, LOCK_EX | LOCK_NB) == 0)
+        /* the pid is the shim's while it holds the lock: checked under it. Shared, as every reader takes
+         * it (ctl.h): an exclusive one would look like a live shim to them. */
+        if (flock(lock, LOCK_SH | LOCK_NB) == 0)
                 return 0;
         if (pid > 1)
                 (void) kill(pid, SIGTERM);
         signal(SIGALRM, on_alarm);
         alarm(30);
-        r = flock(lock, LOCK_EX);
+        r = flock(lock, LOCK_SH);
         alarm(0);
         return r < 0 ? -errno : 0;
 }

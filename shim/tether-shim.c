@@ -368,13 +368,16 @@ static void shim_done_free(Shim *s) {
         s->cgroup = cgroup_free(s->cgroup);
         s->cgroup_host = cgroup_host_free(s->cgroup_host);
         child_done(&s->container);
-        free(s->pid_file);
         if (s->loop)
                 ev_loop_destroy(s->loop);
 }
 
+static void shim_options_done(ShimOptions *o) {
+        free(o->runtime_args);
+}
+
 int main(int argc, char **argv) {
-        ShimOptions o = {
+        _cleanup_(shim_options_done) ShimOptions o = {
                 .runtime = "tether",
                 .state_dir = DEFAULT_STATE_DIR,
                 .log_max_files = 1,
@@ -387,6 +390,7 @@ int main(int argc, char **argv) {
                   .container = CHILD_NULL,
                   .owner = getuid(),
                   .o = &o};
+        _cleanup_free_ char *pid_file = NULL;
         char bundle[PATH_MAX], log_path[PATH_MAX];
         int r;
 
@@ -398,8 +402,9 @@ int main(int argc, char **argv) {
         o.bundle = bundle;
         if (take_state_dir(&o, &s.dir_fd) < 0)
                 return 1;
-        if (asprintf(&s.pid_file, "%s/%s/pid", o.state_dir, o.id) < 0)
+        if (asprintf(&pid_file, "%s/%s/pid", o.state_dir, o.id) < 0)
                 return 1;
+        s.pid_file = pid_file;
         if (!o.log_path && snprintf(log_path, sizeof(log_path), "%s/%s/%s", o.state_dir, o.id, LOG_FILE) <
                                    (int) sizeof(log_path))
                 o.log_path = log_path;
@@ -419,6 +424,7 @@ int main(int argc, char **argv) {
                          : detach(s.dir_fd, &s.ready_fd);
         if (r < 0) {
                 fprintf(stderr, "tether-shim: container '%s': cannot detach: %s\n", o.id, strerror(-r));
+                s.log = log_file_free(s.log);
                 remove_state_dir(&o, s.dir_fd);
                 return 1;
         }
@@ -440,6 +446,5 @@ int main(int argc, char **argv) {
                         "%s\n",
                         s.fail_message[0] ? s.fail_message : "the shim failed before the container ran");
         safe_close(s.dir_fd);
-        free(o.runtime_args);
         return s.exit_status;
 }

@@ -71,7 +71,9 @@ class Shims:
 
     def wait_shim_gone(self, cid):
         """Until the shim lets go of its lock: it has exited."""
-        r = subprocess.run(["flock", "-w", str(TIMEOUT), self.path(cid, "lock"), "true"], timeout=TIMEOUT + 5)
+        # shared, as every reader takes it: an exclusive lock would look like a live shim to them
+        r = subprocess.run(["flock", "--shared", "-w", str(TIMEOUT), self.path(cid, "lock"), "true"],
+                           timeout=TIMEOUT + 5)
         assert r.returncode == 0, f"the shim of {cid} is still there"
 
     def record(self, cid):
