@@ -82,7 +82,9 @@ int ctl_read_property(sd_bus_message *m, ContainerInfo *info) {
         case 's':
                 r = sd_bus_message_read(m, "s", &s);
                 if (r >= 0) {
-                        if (strcmp(name, "State") == 0)
+                        if (strcmp(name, "Id") == 0)
+                                copy(info->id, sizeof(info->id), s);
+                        else if (strcmp(name, "State") == 0)
                                 copy(info->state, sizeof(info->state), s);
                         else if (strcmp(name, "ExitSignal") == 0)
                                 copy(info->exit_signal, sizeof(info->exit_signal), s);
@@ -134,39 +136,131 @@ int ctl_read_property(sd_bus_message *m, ContainerInfo *info) {
         return sd_bus_message_exit_container(m);
 }
 
-static int info_from_shim(const Ctl *c, const char *id, ContainerInfo *info) {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+void ctl_target_done(CtlTarget *t) {
+        t->bus = sd_bus_flush_close_unref(t->bus);
+        free(t->path);
+        t->path = NULL;
+}
+
+int ctl_reach(const Ctl *c, const char *id, CtlTarget *ret) {
         _cleanup_free_ char *path = NULL;
         int r;
 
-        r = ctl_connect(c, id, &bus, &path);
+        if (!c->bus) {
+                *ret = (CtlTarget){};
+                return ctl_connect(c, id, &ret->bus, &ret->path);
+        }
+        r = sd_bus_path_encode(SHIM_BUS_ROOT, id, &path);
         if (r < 0)
                 return r;
-        r = sd_bus_call_method(bus,
-                               NULL,
-                               path,
-                               "org.freedesktop.DBus.Properties",
-                               "GetAll",
-                               NULL,
-                               &reply,
-                               "s",
-                               SHIM_BUS_INTERFACE);
-        if (r < 0)
-                return r == -ECONNRESET || r == -ENOTCONN ? -ESRCH : r;
-        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+        *ret = (CtlTarget){.bus = sd_bus_ref(c->bus), .path = TAKE_PTR(path), .dest = SHIM_BUS_SERVICE};
+        return 0;
+}
+
+/* GetAll's answer, a{sv}, into info. */
+static int read_properties(sd_bus_message *m, ContainerInfo *info) {
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
         if (r < 0)
                 return r;
-        while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-                r = ctl_read_property(reply, info);
+        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                r = ctl_read_property(m, info);
                 if (r < 0)
                         return r;
-                r = sd_bus_message_exit_container(reply);
+                r = sd_bus_message_exit_container(m);
                 if (r < 0)
                         return r;
         }
-        info->live = true;
-        return r;
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
+static int info_from_shim(const Ctl *c, const char *id, ContainerInfo *info) {
+        _cleanup_(ctl_target_done) CtlTarget t = {};
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = ctl_reach(c, id, &t);
+        if (r < 0)
+                return r;
+        r = sd_bus_call_method(t.bus,
+                               t.dest,
+                               t.path,
+                               "org.freedesktop.DBus.Properties",
+                               "GetAll",
+                               &error,
+                               &reply,
+                               "s",
+                               SHIM_BUS_INTERFACE);
+        if (r < 0 && t.dest &&
+            sd_bus_error_has_names(&error, SD_BUS_ERROR_UNKNOWN_OBJECT, SD_BUS_ERROR_UNKNOWN_INTERFACE))
+                r = -ENOENT; /* tether-busd publishes no such container */
+        sd_bus_error_free(&error);
+        if (r < 0)
+                return !t.dest && (r == -ECONNRESET || r == -ENOTCONN) ? -ESRCH : r;
+        r = read_properties(reply, info);
+        if (r < 0)
+                return r;
+        /* through tether-busd, a container whose shim is gone says so in its State */
+        info->live = !t.dest || (strcmp(info->state, "gone") != 0 && strcmp(info->state, "stopped") != 0);
+        return 0;
+}
+
+/* Whether tether-busd answers on bus: it owns its name, or the bus starts it on the first call (D-Bus
+ * activation, contrib/dbus). */
+static bool busd_answers(sd_bus *bus) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL, *names = NULL;
+        const char *name;
+        int has = 0;
+
+        if (sd_bus_call_method(bus,
+                               "org.freedesktop.DBus",
+                               "/org/freedesktop/DBus",
+                               "org.freedesktop.DBus",
+                               "NameHasOwner",
+                               NULL,
+                               &reply,
+                               "s",
+                               SHIM_BUS_SERVICE) >= 0 &&
+            sd_bus_message_read(reply, "b", &has) >= 0 && has)
+                return true;
+        if (sd_bus_call_method(bus,
+                               "org.freedesktop.DBus",
+                               "/org/freedesktop/DBus",
+                               "org.freedesktop.DBus",
+                               "ListActivatableNames",
+                               NULL,
+                               &names,
+                               NULL) < 0 ||
+            sd_bus_message_enter_container(names, 'a', "s") < 0)
+                return false;
+        while (sd_bus_message_read(names, "s", &name) > 0)
+                if (strcmp(name, SHIM_BUS_SERVICE) == 0)
+                        return true;
+        return false;
+}
+
+int ctl_bus_open(Ctl *c, const char *address) {
+        sd_bus *bus = NULL;
+        int r;
+
+        if (address) {
+                if ((r = sd_bus_new(&bus)) < 0 || (r = sd_bus_set_address(bus, address)) < 0 ||
+                    (r = sd_bus_set_bus_client(bus, 1)) < 0 || (r = sd_bus_start(bus)) < 0) {
+                        sd_bus_unref(bus);
+                        return r;
+                }
+        } else if ((r = sd_bus_open_system(&bus)) < 0)
+                return r;
+        if (!busd_answers(bus)) {
+                sd_bus_flush_close_unref(bus);
+                return 0;
+        }
+        c->bus = bus;
+        return 1;
 }
 
 /* "2026-12-05T22:48:13.000000005Z" to µs since the epoch; 0 if it does not parse. */
@@ -234,5 +328,56 @@ int ctl_info(const Ctl *c, const char *id, ContainerInfo *ret) {
         if (r < 0)
                 return r;
         *ret = info;
+        return 0;
+}
+
+/* GetManagedObjects: a{oa{sa{sv}}}, one container per object. */
+int ctl_bus_list(const Ctl *c, ContainerInfo **ret, size_t *ret_n) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ ContainerInfo *list = NULL;
+        size_t n = 0;
+        int r;
+
+        r = sd_bus_call_method(c->bus,
+                               SHIM_BUS_SERVICE,
+                               SHIM_BUS_ROOT,
+                               "org.freedesktop.DBus.ObjectManager",
+                               "GetManagedObjects",
+                               NULL,
+                               &reply,
+                               NULL);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(reply, 'a', "{oa{sa{sv}}}");
+        while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "oa{sa{sv}}")) > 0) {
+                const char *path, *iface;
+                ContainerInfo *l = reallocarray(list, n + 1, sizeof(ContainerInfo));
+
+                if (!l)
+                        return -ENOMEM;
+                list = l;
+                list[n] = (ContainerInfo){.exit_code = -1};
+                if ((r = sd_bus_message_read(reply, "o", &path)) < 0 ||
+                    (r = sd_bus_message_enter_container(reply, 'a', "{sa{sv}}")) < 0)
+                        return r;
+                while ((r = sd_bus_message_enter_container(reply, 'e', "sa{sv}")) > 0) {
+                        if ((r = sd_bus_message_read(reply, "s", &iface)) < 0)
+                                return r;
+                        r = strcmp(iface, SHIM_BUS_INTERFACE) == 0 ? read_properties(reply, &list[n])
+                                                                   : sd_bus_message_skip(reply, "a{sv}");
+                        if (r < 0 || (r = sd_bus_message_exit_container(reply)) < 0)
+                                return r;
+                }
+                if (r < 0 || (r = sd_bus_message_exit_container(reply)) < 0 ||
+                    (r = sd_bus_message_exit_container(reply)) < 0)
+                        return r;
+                list[n].live = strcmp(list[n].state, "gone") != 0 && strcmp(list[n].state, "stopped") != 0;
+                if (list[n].id[0])
+                        n++;
+        }
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(list);
+        *ret_n = n;
         return 0;
 }

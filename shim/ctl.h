@@ -14,7 +14,17 @@ typedef struct Ctl {
         const char *state_dir;
         bool json;
         const char *shim; /* tether-shim: beside shimctl, else on PATH */
+        sd_bus *bus; /* the system bus (or --bus ADDRESS) where tether-busd answers; NULL: the sockets */
 } Ctl;
+
+/* Where a container's object is: on the bus through tether-busd (dest set), or on its shim's socket. */
+typedef struct CtlTarget {
+        sd_bus *bus;
+        char *path;
+        const char *dest;
+} CtlTarget;
+
+void ctl_target_done(CtlTarget *t);
 
 typedef struct ContainerInfo {
         char id[ID_LENGTH_MAX + 1];
@@ -43,8 +53,16 @@ bool ctl_shim_alive(const Ctl *c, const char *id);
 /* A connection to id's shim and its object path; -ESRCH if no shim serves it, -ENOENT if there is no such
  * container. */
 int ctl_connect(const Ctl *c, const char *id, sd_bus **ret_bus, char **ret_path);
-/* Everything known of id: from its shim, else its record; -ENOENT if there is no such container. */
+/* id's object: through tether-busd when c->bus is set, else its shim's socket (as ctl_connect()). */
+int ctl_reach(const Ctl *c, const char *id, CtlTarget *ret);
+/* Everything known of id: from its shim (through tether-busd, or its socket), else its record; -ENOENT if
+ * there is no such container. */
 int ctl_info(const Ctl *c, const char *id, ContainerInfo *ret);
+/* Connects c->bus to the system bus (address NULL) or address, if tether-busd answers there: 1; 0 if it
+ * does not (c->bus stays NULL); -errno if the bus cannot be reached. */
+int ctl_bus_open(Ctl *c, const char *address);
+/* Every container tether-busd publishes (GetManagedObjects), a new array of *ret_n. */
+int ctl_bus_list(const Ctl *c, ContainerInfo **ret, size_t *ret_n);
 
 /* One {sv} entry of the container's properties (GetAll's, or PropertiesChanged's) into info; the message
  * is inside the entry. */

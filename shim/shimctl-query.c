@@ -122,6 +122,48 @@ static int list_ids(const Ctl *c, char ***ret, size_t *ret_n) {
         return 0;
 }
 
+static void print_header(const Ctl *c) {
+        if (!c->json)
+                printf("%-24s %-8s %8s  %-20s %s\n", "ID", "STATE", "PID", "STARTED", "EXIT");
+}
+
+static void print_one(const ContainerInfo *info, json_t *all) {
+        char started[32], exit[96];
+
+        if (all) {
+                json_array_append_new(all, info_json(info));
+                return;
+        }
+        format_time(info->started_usec, started, sizeof(started));
+        describe_exit(info, exit, sizeof(exit));
+        printf("%-24s %-8s %8u  %-20s %s\n", info->id, info->state, info->pid, started, exit);
+}
+
+static int compare_info(const void *a, const void *b) {
+        return strcmp(((const ContainerInfo *) a)->id, ((const ContainerInfo *) b)->id);
+}
+
+static int compare_str(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* One call for all: tether-busd's GetManagedObjects. */
+static int list_bus(const Ctl *c, json_t *all) {
+        _cleanup_free_ ContainerInfo *list = NULL;
+        size_t n = 0;
+        int r;
+
+        r = ctl_bus_list(c, &list, &n);
+        if (r < 0)
+                return json_decref(all),
+                       ctl_error("cannot list the containers through tether-busd: %s", strerror(-r));
+        qsort(list, n, sizeof(ContainerInfo), compare_info); /* by id, as from the state directory */
+        print_header(c);
+        for (size_t i = 0; i < n; i++)
+                print_one(&list[i], all);
+        return all ? print_json(all) : 0;
+}
+
 int verb_list(const Ctl *c, int argc, char **argv) {
         _cleanup_free_ char **ids = NULL;
         json_t *all = c->json ? json_array() : NULL;
@@ -130,14 +172,16 @@ int verb_list(const Ctl *c, int argc, char **argv) {
 
         if (argc != 1)
                 return ctl_usage("list", "", "takes no arguments");
+        if (c->bus)
+                return list_bus(c, all);
         r = list_ids(c, &ids, &n);
         if (r < 0)
                 return ctl_error("cannot read state directory '%s': %s", c->state_dir, strerror(-r));
-        if (!c->json)
-                printf("%-24s %-8s %8s  %-20s %s\n", "ID", "STATE", "PID", "STARTED", "EXIT");
+        if (n > 0)
+                qsort(ids, n, sizeof(char *), compare_str);
+        print_header(c);
         for (size_t i = 0; i < n; i++) {
                 ContainerInfo info;
-                char started[32], exit[96];
 
                 r = ctl_info(c, ids[i], &info);
                 if (r < 0) {
@@ -145,13 +189,7 @@ int verb_list(const Ctl *c, int argc, char **argv) {
                         free(ids[i]);
                         continue;
                 }
-                if (all)
-                        json_array_append_new(all, info_json(&info));
-                else {
-                        format_time(info.started_usec, started, sizeof(started));
-                        describe_exit(&info, exit, sizeof(exit));
-                        printf("%-24s %-8s %8u  %-20s %s\n", info.id, info.state, info.pid, started, exit);
-                }
+                print_one(&info, all);
                 free(ids[i]);
         }
         return all ? print_json(all) : 0;
@@ -208,28 +246,31 @@ static int call(const Ctl *c,
                 sd_bus_message **ret_reply,
                 const char *types,
                 ...) {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(ctl_target_done) CtlTarget t = {};
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-        _cleanup_free_ char *path = NULL;
         sd_bus_error error = SD_BUS_ERROR_NULL;
         va_list ap;
         int r;
 
-        r = ctl_connect(c, id, &bus, &path);
+        r = ctl_reach(c, id, &t);
         if (r == -ESRCH)
                 return ctl_error("container '%s' is not running: its shim has ended", id);
         if (r < 0)
                 return ctl_errno(r, id, "cannot reach its shim");
-        r = sd_bus_message_new_method_call(bus, &m, NULL, path, SHIM_BUS_INTERFACE, method);
+        r = sd_bus_message_new_method_call(t.bus, &m, t.dest, t.path, SHIM_BUS_INTERFACE, method);
         if (r >= 0 && types) {
                 va_start(ap, types);
                 r = sd_bus_message_appendv(m, types, ap);
                 va_end(ap);
         }
         if (r >= 0)
-                r = sd_bus_call(bus, m, timeout, &error, ret_reply);
+                r = sd_bus_call(t.bus, m, timeout, &error, ret_reply);
         if (r < 0) {
-                ctl_bus_error(id, method, &error, r);
+                if (sd_bus_error_has_names(
+                            &error, SD_BUS_ERROR_UNKNOWN_OBJECT, SD_BUS_ERROR_UNKNOWN_INTERFACE))
+                        ctl_errno(-ENOENT, id, method);
+                else
+                        ctl_bus_error(id, method, &error, r);
                 sd_bus_error_free(&error);
                 return 1;
         }
@@ -237,19 +278,30 @@ static int call(const Ctl *c,
 }
 
 int ctl_wait_exit(const Ctl *c, const char *id) {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(ctl_target_done) CtlTarget t = {};
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_free_ char *path = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        ContainerInfo info;
         const char *sig;
         int32_t code;
         int oom, r;
-        ContainerInfo info;
 
-        r = ctl_connect(c, id, &bus, &path);
+        r = ctl_reach(c, id, &t);
         if (r >= 0)
-                r = sd_bus_call_method(bus, NULL, path, SHIM_BUS_INTERFACE, "Wait", NULL, &reply, "");
+                r = sd_bus_call_method(
+                        t.bus, t.dest, t.path, SHIM_BUS_INTERFACE, "Wait", &error, &reply, "");
         if (r >= 0 && sd_bus_message_read(reply, "isb", &code, &sig, &oom) >= 0)
                 return code;
+        if (r < 0 && t.dest && error.name && !sd_bus_error_has_name(&error, SD_BUS_ERROR_NO_REPLY)) {
+                /* tether-busd's own answer: from the record, or why there is none */
+                r = sd_bus_error_has_names(
+                            &error, SD_BUS_ERROR_UNKNOWN_OBJECT, SD_BUS_ERROR_UNKNOWN_INTERFACE)
+                            ? ctl_errno(-ENOENT, id, "wait")
+                            : ctl_bus_error(id, "Wait", &error, r);
+                sd_bus_error_free(&error);
+                return -1;
+        }
+        sd_bus_error_free(&error);
         if (r == -ENOENT || r == -EINVAL)
                 return ctl_errno(r, id, "wait"), -1;
         /* the shim went (or is going): its record says how the container ended */

@@ -79,6 +79,22 @@ static const char *find_shim(void) {
         return "tether-shim";
 }
 
+/* --bus: auto (the default) goes through the system bus where tether-busd answers, else to the shims'
+ * sockets, with the same output; system or an ADDRESS must have tether-busd; none never asks a bus. */
+static int open_bus(Ctl *c, const char *bus) {
+        bool must = strcmp(bus, "auto") != 0;
+        int r;
+
+        if (strcmp(bus, "none") == 0)
+                return 0;
+        r = ctl_bus_open(c, strcmp(bus, "auto") == 0 || strcmp(bus, "system") == 0 ? NULL : bus);
+        if (r > 0 || !must)
+                return 0;
+        if (r == 0)
+                return ctl_error("tether-busd does not answer on the bus '%s'", bus);
+        return ctl_error("cannot connect to the bus '%s': %s", bus, strerror(-r));
+}
+
 static const struct {
         const char *name;
         int (*run)(const Ctl *c, int argc, char **argv);
@@ -98,7 +114,9 @@ static const struct {
 };
 
 static void help(FILE *f) {
-        fputs("Usage: shimctl [--state-dir DIR] [--json] COMMAND [ARGS...]\n\nCommands:\n", f);
+        fputs("Usage: shimctl [--state-dir DIR] [--bus auto|system|none|ADDRESS] [--json] COMMAND [ARGS...]\n\n"
+              "Commands:\n",
+              f);
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
                 fprintf(f, "  %-8s %s\n", verbs[i].name, verbs[i].summary);
 }
@@ -110,7 +128,8 @@ int main(int argc, char **argv) {
                                                 {"help", no_argument, NULL, 'h'},
                                                 {}};
         Ctl c = {.state_dir = DEFAULT_STATE_DIR};
-        int o;
+        const char *bus = "auto";
+        int o, r;
 
         opterr = 0;
         while ((o = getopt_long(argc, argv, "+:h", options, NULL)) >= 0)
@@ -122,12 +141,7 @@ int main(int argc, char **argv) {
                         c.json = true;
                         break;
                 case 'B':
-                        /* the socket is the only way yet: tether-busd is the next step */
-                        if (strcmp(optarg, "none") != 0)
-                                return ctl_usage("",
-                                                 "...",
-                                                 "--bus '%s': only 'none' (the shims' sockets) works yet",
-                                                 optarg);
+                        bus = optarg;
                         break;
                 case 'h':
                         help(stdout);
@@ -142,12 +156,18 @@ int main(int argc, char **argv) {
                 return 2;
         }
         c.shim = find_shim();
+        r = open_bus(&c, bus);
+        if (r != 0)
+                return r;
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
                 if (strcmp(argv[optind], verbs[i].name) == 0) {
                         argv += optind;
                         argc -= optind;
                         optind = 0;
-                        return verbs[i].run(&c, argc, argv);
+                        r = verbs[i].run(&c, argc, argv);
+                        sd_bus_flush_close_unref(c.bus);
+                        return r;
                 }
+        sd_bus_flush_close_unref(c.bus);
         return ctl_usage("", "...", "unknown command '%s'", argv[optind]);
 }

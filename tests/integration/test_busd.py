@@ -209,3 +209,28 @@ def test_a_killed_shim_is_gone_and_a_removed_container_leaves_the_bus(busd, shim
         os.unlink(shims.path("gone", name))
     os.rmdir(shims.path("gone", ""))
     busd.until(lambda: path("gone") not in busd.objects(), "the object to go")
+
+
+SHIMCTL = os.environ.get("TETHER_SHIMCTL")
+
+
+@pytest.mark.skipif(not SHIMCTL, reason="TETHER_SHIMCTL names no shimctl")
+def test_shimctl_through_the_bus_says_what_the_sockets_say(busd, shims, rt):
+    shims.start("via", sh(rt, "sleep 600"))
+    busd.until(lambda: busd.prop("via", "State") == 's "running"', "State running")
+
+    def ctl(*args, bus):
+        return subprocess.run([SHIMCTL, "--state-dir", shims.state, "--bus", bus, *args], capture_output=True,
+                              text=True, timeout=TIMEOUT)
+
+    for args in (("list",), ("status", "via"), ("--json", "status", "via")):
+        through, direct = ctl(*args, bus=busd.address), ctl(*args, bus="none")
+        assert through.returncode == direct.returncode == 0, (through.stderr, direct.stderr)
+        assert through.stdout == direct.stdout, args
+    r = ctl("kill", "via", "KILL", bus=busd.address)
+    assert r.returncode == 0, r.stderr
+    assert ctl("wait", "via", bus=busd.address).returncode == 137
+    r = ctl("status", "nope", bus=busd.address)
+    assert r.returncode == 1 and "no such container 'nope'" in r.stderr, r.stderr
+    r = ctl("list", bus="unix:path=/nonexistent")
+    assert r.returncode == 1 and "cannot connect to the bus 'unix:path=/nonexistent'" in r.stderr, r.stderr
