@@ -31,6 +31,15 @@ static void keep_create_error(Shim *s, const char *data, size_t n) {
         snprintf(s->create_error, sizeof(s->create_error), "%.*s", (int) (end - start), start);
 }
 
+/* LogDropped changes with every entry dropped; a client hears of it when dropping starts and when it
+ * ends, not once per entry (a full disk would flood the bus). */
+static void log_written(Shim *s, int r) {
+        if ((r < 0) == s->log_dropping)
+                return;
+        s->log_dropping = r < 0;
+        shim_changed(s);
+}
+
 /* Reads what stream i holds now; false once it is at its end (every writer gone). */
 static bool read_stream(Shim *s, LogStream i) {
         char buf[READ_CHUNK];
@@ -49,7 +58,7 @@ static bool read_stream(Shim *s, LogStream i) {
                         keep_create_error(s, buf, (size_t) n);
                 if (s->log) {
                         (void) clock_gettime(CLOCK_REALTIME, &now);
-                        (void) log_file_write(s->log, i, &now, buf, (size_t) n); /* a failure is counted */
+                        log_written(s, log_file_write(s->log, i, &now, buf, (size_t) n));
                 }
         }
 }

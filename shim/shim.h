@@ -70,6 +70,7 @@ struct Shim {
         int stdio[2]; /* read ends of the container's stdout and stderr pipes */
         ev_io stdio_io[2];
         LogFile *log;
+        bool log_dropping; /* the last write to the log failed: entries are being dropped */
         char create_error[512]; /* the last line of the container's stderr while create ran */
         RuntimeCall *calls; /* runtime calls in flight */
         bool delete_done; /* the runtime's delete after the exit came back */

@@ -270,6 +270,33 @@ def test_rotation_keeps_the_last_lines_in_order(shims, rt):
     assert numbers[0] > 1
 
 
+def test_a_full_log_disk_never_holds_the_container_up(shims, rt):
+    """The log on a 256 KiB tmpfs of the shim's own mount namespace; the container writes 2 MB and must
+    end on its own: the shim drops what does not fit, counts it, and the log keeps whole entries only."""
+    shims.ids.append("full")
+    rt._track("full")
+    logdir = os.path.join(rt.work, "small-disk")
+    os.mkdir(logdir)
+    argv = shims.argv("full", rt.bundle(sh(rt, "yes 0123456789abcdef | head -c 2000000; echo written")),
+                      "--log-path", os.path.join(logdir, "ctr.log"), "--linger", "60")
+    # the shim stays in this private mount namespace, the tmpfs with it
+    script = f"mount -t tmpfs -o size=256k tether-test-small {logdir} && exec {' '.join(argv)}"
+    r = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=TIMEOUT)
+    assert r.returncode == 0, r.stderr
+    r = shims.call("full", "Wait")
+    assert r.stdout.strip() == 'isb 0 "" false', r.stderr
+    dropped = int(shims.prop("full", "LogDropped").split()[1])
+    assert dropped > 0
+    # the log as the shim sees it: full, whole entries only
+    with open(f"/proc/{shims.shim_pid('full')}/root{logdir}/ctr.log") as f:
+        lines = f.read().splitlines()
+    assert lines and all(CRI_LINE.match(line) for line in lines)
+    assert len(lines) + dropped >= 2000000 // (64 * 1024)   # at least one entry per pipe read of 64 KiB
+    os.kill(shims.shim_pid("full"), signal.SIGTERM)
+    shims.wait_shim_gone("full")
+
+
 def test_bad_input_is_refused_and_leaves_nothing(shims, rt):
     bundle = rt.bundle(sh(rt, "true"))
     r = subprocess.run([SHIM, "--id", "../x", "--bundle", bundle], capture_output=True, text=True, timeout=TIMEOUT)
