@@ -26,6 +26,7 @@ struct Peer {
         BusEv *ev;
         sd_bus *bus;
         unsigned number; /* for the unique name Hello hands out */
+        bool ready; /* may get signals: see on_first_message() */
 };
 
 struct BusServer {
@@ -60,9 +61,24 @@ static void on_peer_closed(BusEv *ev, int error, void *userdata) {
 static int method_hello(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         Peer *p = userdata;
         char name[32];
+        int r;
 
         snprintf(name, sizeof(name), ":1.%u", p->number);
-        return sd_bus_reply_method_return(m, "s", name);
+        r = sd_bus_reply_method_return(m, "s", name);
+        p->ready = true;
+        return r;
+}
+
+/* A bus client (busctl) says Hello first and takes anything before its answer for a broken bus (sd-bus'
+ * process_hello(): -EIO, seen as "Input/output error" when a container ended just as busctl came). So a
+ * peer gets no signal before its Hello is answered or, if it is no bus client (shimctl, tether-busd),
+ * before its first call. */
+static int on_first_message(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Peer *p = userdata;
+
+        if (!p->ready && !sd_bus_message_is_method_call(m, "org.freedesktop.DBus", "Hello"))
+                p->ready = true;
+        return 0;
 }
 
 static const sd_bus_vtable hello_vtable[] = {
@@ -94,6 +110,7 @@ static int peer_new(BusServer *b, int fd) {
             (r = sd_bus_add_object_vtable(
                      p->bus, NULL, "/org/freedesktop/DBus", "org.freedesktop.DBus", hello_vtable, p)) < 0 ||
             (r = sd_bus_add_object_manager(p->bus, NULL, SHIM_BUS_ROOT)) < 0 ||
+            (r = sd_bus_add_filter(p->bus, NULL, on_first_message, p)) < 0 ||
             (r = sd_bus_start(p->bus)) < 0 ||
             (r = bus_ev_new(b->shim->loop, p->bus, on_peer_closed, p, &p->ev)) < 0)
                 goto fail;
@@ -200,7 +217,9 @@ void shim_bus_changed(Shim *s) {
         if (!s->bus)
                 return;
         for (Peer *p = s->bus->peers; p; p = p->next)
-                (void) sd_bus_emit_properties_changed_strv(p->bus, s->bus->path, SHIM_BUS_INTERFACE, NULL);
+                if (p->ready)
+                        (void) sd_bus_emit_properties_changed_strv(
+                                p->bus, s->bus->path, SHIM_BUS_INTERFACE, NULL);
 }
 
 int bus_server_add_waiter(BusServer *b, sd_bus_message *m) {

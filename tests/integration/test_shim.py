@@ -9,6 +9,7 @@ import os
 import re
 import signal
 import subprocess
+import threading
 import time
 
 import pytest
@@ -187,6 +188,32 @@ def test_methods_refuse_bad_input_naming_the_container(shims, rt):
     assert int(shims.prop("m", "Generation").split()[1]) > generation
     assert shims.call("m", "Resume").returncode == 0
     assert shims.prop("m", "State") == 's "running"'
+
+
+def test_busctl_connecting_while_the_state_changes_gets_its_answer(shims, rt):
+    """busctl says Hello first and takes any message before its answer for a broken bus (EIO): the shim
+    must send a new peer no PropertiesChanged before that. 40 clients connect while Pause and Resume
+    change the State as fast as they can."""
+    shims.start("race", sh(rt, "sleep 600"))
+    stop = threading.Event()
+
+    def toggle():
+        while not stop.is_set():
+            shims.call("race", "Pause")
+            shims.call("race", "Resume")
+
+    toggler = threading.Thread(target=toggle)
+    toggler.start()
+    try:
+        failures = []
+        for _ in range(40):
+            r = shims.busctl("race", "get-property", "io.tether.Shim1", "/io/tether/Shim1/race", IFACE, "Id")
+            if r.returncode != 0 or r.stdout.strip() != 's "race"':
+                failures.append(r.stderr.strip())
+    finally:
+        stop.set()
+        toggler.join(TIMEOUT)
+    assert not failures, failures
 
 
 def test_stop_sends_term_then_kill_after_the_timeout(shims, rt):
