@@ -11,6 +11,7 @@
 #include "bus-api.h"
 #include "bus-server.h"
 #include "cgroup.h"
+#include "log-journal.h"
 #include "macro.h"
 #include "shim.h"
 #include "signal-name.h"
@@ -79,8 +80,16 @@ static int get_log(sd_bus *bus,
         Shim *s = userdata;
 
         if (strcmp(property, "LogPath") == 0)
-                return sd_bus_message_append(reply, "s", s->log ? s->o->log_path : "");
-        return sd_bus_message_append(reply, "t", s->log ? log_file_dropped_entries(s->log) : (uint64_t) 0);
+                return sd_bus_message_append(reply,
+                                             "s",
+                                             s->log       ? s->o->log_path
+                                             : s->journal ? "journal"
+                                                          : "");
+        return sd_bus_message_append(reply,
+                                     "t",
+                                     s->log       ? log_file_dropped_entries(s->log)
+                                     : s->journal ? log_journal_dropped_entries(s->journal)
+                                                  : (uint64_t) 0);
 }
 
 static int get_string(sd_bus *bus,

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log-journal.h"
 #include "macro.h"
 #include "shim.h"
 
@@ -59,7 +60,8 @@ static bool read_stream(Shim *s, LogStream i) {
                 if (s->log) {
                         (void) clock_gettime(CLOCK_REALTIME, &now);
                         log_written(s, log_file_write(s->log, i, &now, buf, (size_t) n));
-                }
+                } else if (s->journal)
+                        log_written(s, log_journal_write(s->journal, i, buf, (size_t) n));
         }
 }
 

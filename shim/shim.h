@@ -24,6 +24,7 @@ typedef enum ShimState {
 
 typedef enum LogDriver {
         LOG_DRIVER_FILE,
+        LOG_DRIVER_JOURNALD,
         LOG_DRIVER_NONE,
         _LOG_DRIVER_MAX,
         _LOG_DRIVER_INVALID = -EINVAL,
@@ -70,6 +71,7 @@ struct Shim {
         int stdio[2]; /* read ends of the container's stdout and stderr pipes */
         ev_io stdio_io[2];
         LogFile *log;
+        struct LogJournal *journal; /* the journald driver's, instead of log */
         bool log_dropping; /* the last write to the log failed: entries are being dropped */
         char create_error[512]; /* the last line of the container's stderr while create ran */
         RuntimeCall *calls; /* runtime calls in flight */

@@ -22,6 +22,7 @@
 
 #include "cgroup.h"
 #include "id.h"
+#include "log-journal.h"
 #include "macro.h"
 #include "shim.h"
 
@@ -33,7 +34,7 @@
 
 static const char usage_text[] =
         "Usage: tether-shim --id ID --bundle DIR [--runtime PATH] [--runtime-arg ARG]... [--state-dir DIR]\n"
-        "                   [--log-driver file|none] [--log-path FILE] [--log-max-size BYTES]\n"
+        "                   [--log-driver file|journald|none] [--log-path FILE] [--log-max-size BYTES]\n"
         "                   [--log-max-files N] [--linger SECONDS] [--stop-timeout SECONDS] [--foreground]\n"
         "\n"
         "The parent of one container: runs RUNTIME create and start, keeps the container's stdout and\n"
@@ -133,9 +134,14 @@ static int parse_option(int c, const char *arg, ShimOptions *o) {
                 o->state_dir = arg;
                 return 0;
         case OPT_LOG_DRIVER:
-                if (strcmp(arg, "file") != 0 && strcmp(arg, "none") != 0)
+                if (strcmp(arg, "file") == 0)
+                        o->log_driver = LOG_DRIVER_FILE;
+                else if (strcmp(arg, "journald") == 0)
+                        o->log_driver = LOG_DRIVER_JOURNALD;
+                else if (strcmp(arg, "none") == 0)
+                        o->log_driver = LOG_DRIVER_NONE;
+                else
                         return -EINVAL;
-                o->log_driver = strcmp(arg, "file") == 0 ? LOG_DRIVER_FILE : LOG_DRIVER_NONE;
                 return 0;
         case OPT_LOG_PATH:
                 o->log_path = arg;
@@ -365,6 +371,7 @@ static void shim_done_free(Shim *s) {
         shim_bus_close(s);
         shim_io_close(s);
         s->log = log_file_free(s->log);
+        s->journal = log_journal_free(s->journal);
         s->cgroup = cgroup_free(s->cgroup);
         s->cgroup_host = cgroup_host_free(s->cgroup_host);
         child_done(&s->container);
@@ -408,6 +415,17 @@ int main(int argc, char **argv) {
         if (!o.log_path && snprintf(log_path, sizeof(log_path), "%s/%s/%s", o.state_dir, o.id, LOG_FILE) <
                                    (int) sizeof(log_path))
                 o.log_path = log_path;
+        if (o.log_driver == LOG_DRIVER_JOURNALD) {
+                r = log_journal_open(NULL, o.id, &s.journal);
+                if (r < 0) {
+                        fprintf(stderr,
+                                "tether-shim: container '%s': cannot open the journal: %s\n",
+                                o.id,
+                                strerror(-r));
+                        remove_state_dir(&o, s.dir_fd);
+                        return 1;
+                }
+        }
         if (o.log_driver == LOG_DRIVER_FILE) {
                 r = log_file_open(o.log_path, o.log_max_size, o.log_max_files, &s.log);
                 if (r < 0) {
@@ -425,6 +443,7 @@ int main(int argc, char **argv) {
         if (r < 0) {
                 fprintf(stderr, "tether-shim: container '%s': cannot detach: %s\n", o.id, strerror(-r));
                 s.log = log_file_free(s.log);
+                s.journal = log_journal_free(s.journal);
                 remove_state_dir(&o, s.dir_fd);
                 return 1;
         }

@@ -324,6 +324,20 @@ def test_a_full_log_disk_never_holds_the_container_up(shims, rt):
     shims.wait_shim_gone("full")
 
 
+def test_journald_driver_with_no_journal_drops_and_counts(shims, rt):
+    """No journald on this host: each line is dropped and counted, and the container goes on. The vm
+    suite reads the entries back from a real journal."""
+    if os.path.exists("/run/systemd/journal/socket"):
+        pytest.skip("a journald runs here: tests/vm/guest covers the driver")
+    shims.start("jd", sh(rt, "seq 1 5; exec sleep 600"), "--log-driver", "journald")
+    deadline = time.monotonic() + TIMEOUT
+    while shims.prop("jd", "LogDropped") != "t 5":
+        assert time.monotonic() < deadline, shims.prop("jd", "LogDropped")
+        time.sleep(0.02)
+    assert shims.prop("jd", "State") == 's "running"'
+    assert shims.prop("jd", "LogPath") == 's "journal"'
+
+
 def test_bad_input_is_refused_and_leaves_nothing(shims, rt):
     bundle = rt.bundle(sh(rt, "true"))
     r = subprocess.run([SHIM, "--id", "../x", "--bundle", bundle], capture_output=True, text=True, timeout=TIMEOUT)
