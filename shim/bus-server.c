@@ -55,7 +55,15 @@ static void peer_free(Peer *p) {
 }
 
 static void on_peer_closed(BusEv *ev, int error, void *userdata) {
-        peer_free(userdata);
+        Peer *p = userdata;
+
+        /* a peer that hangs up is no news; anything else is worth a line */
+        if (error != -ECONNRESET && error != -ENOTCONN)
+                shim_log(p->server->shim,
+                         "container '%s': a bus peer failed: %s",
+                         p->server->shim->o->id,
+                         strerror(-error));
+        peer_free(p);
 }
 
 static int method_hello(sd_bus_message *m, void *userdata, sd_bus_error *error) {

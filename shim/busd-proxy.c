@@ -310,14 +310,39 @@ static int refresh(Proxy *p) {
                                         SHIM_BUS_INTERFACE);
 }
 
+/* The shim sends every property that changes with its new value: taken from the signal itself, not by
+ * asking back. Asking back would also race the shim's exit: a call written to a shim that is gone makes
+ * sd-bus drop the connection before it reads what the shim sent last (the answer to a forwarded Kill). */
 static int on_shim_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
-        (void) refresh(userdata);
+        Proxy *p = userdata;
+        ContainerInfo info = p->info;
+        const char *iface;
+        int r;
+
+        r = sd_bus_message_read(m, "s", &iface);
+        if (r < 0 || strcmp(iface, SHIM_BUS_INTERFACE) != 0)
+                return 0;
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        while (r >= 0 && (r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                r = ctl_read_property(m, &info);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+        }
+        if (r < 0)
+                return 0;
+        p->info = info;
+        publish(p);
         return 0;
 }
 
 static void on_shim_closed(BusEv *ev, int error, void *userdata) {
         Proxy *p = userdata;
 
+        if (error != -ECONNRESET && error != -ENOTCONN)
+                fprintf(stderr,
+                        "tether-busd: container '%s': its shim's connection failed: %s\n",
+                        p->id,
+                        strerror(-error));
         shim_drop(p);
         from_record(p);
 }

@@ -91,6 +91,9 @@ static void call_finish(RuntimeCall *c, int code, int status) {
         if (c->done)
                 c->done(s, code, status, error, c->userdata);
         free(c);
+        /* the last runtime verb of a stopped container may be what the shim waited for */
+        if (shim_done(s))
+                ev_break(s->loop, EVBREAK_ALL);
 }
 
 static void call_reap(RuntimeCall *c) {

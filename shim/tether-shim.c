@@ -234,14 +234,26 @@ static int take_state_dir(const ShimOptions *o, int *ret_dir_fd) {
                                 strerror(-r));
                 return r;
         }
+        /* The lock is taken before it is there to see: made as lock.new, locked, renamed. A reader (shimctl,
+         * tether-busd) that opened "lock" at once and held it shared for a moment would otherwise make our
+         * exclusive lock fail. */
         dir_fd = openat(state_fd, o->id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
         if (dir_fd >= 0)
-                lock_fd = openat(dir_fd, LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (dir_fd < 0 || lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) < 0)
-                return fprintf(stderr,
-                               "tether-shim: container '%s': cannot lock its state directory: %m\n",
-                               o->id),
-                       -errno;
+                lock_fd = openat(
+                        dir_fd, LOCK_FILE ".new", O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (dir_fd < 0 || lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) < 0 ||
+            renameat(dir_fd, LOCK_FILE ".new", dir_fd, LOCK_FILE) < 0) {
+                int r = -errno;
+
+                fprintf(stderr,
+                        "tether-shim: container '%s': cannot lock its state directory: %s\n",
+                        o->id,
+                        strerror(-r));
+                if (dir_fd >= 0)
+                        (void) unlinkat(dir_fd, LOCK_FILE ".new", 0);
+                (void) unlinkat(state_fd, o->id, AT_REMOVEDIR); /* ours: just made */
+                return r;
+        }
         TAKE_FD(lock_fd); /* held until we exit: shimctl sees a live shim by it */
         *ret_dir_fd = TAKE_FD(dir_fd);
         return 0;

@@ -2,6 +2,7 @@
 stock system policy and includes the shipped contrib/dbus policy): the shims' containers published as
 io.tether.Shim1, read and driven with busctl, an independent client, as root and as nobody."""
 
+import json
 import os
 import signal
 import socket
@@ -234,3 +235,47 @@ def test_shimctl_through_the_bus_says_what_the_sockets_say(busd, shims, rt):
     assert r.returncode == 1 and "no such container 'nope'" in r.stderr, r.stderr
     r = ctl("list", bus="unix:path=/nonexistent")
     assert r.returncode == 1 and "cannot connect to the bus 'unix:path=/nonexistent'" in r.stderr, r.stderr
+
+
+@pytest.mark.skipif(not SHIMCTL, reason="TETHER_SHIMCTL names no shimctl")
+def test_300_containers_on_a_bus_with_the_stock_connection_limit(busd, shims, rt):
+    """dbus-daemon allows 256 connections per uid (root too): no shim connects to it, so 300 containers
+    are published, listed and killed through the one connection of tether-busd."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    ids = [f"many-{i:03d}" for i in range(300)]
+    config = sh(rt, "exec sleep 600")
+    bundle = rt.bundle(config)
+    shims.ids.extend(ids)
+    for cid in ids:
+        rt._track(cid)
+
+    def start(cid):
+        return subprocess.run(shims.argv(cid, bundle), stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              timeout=TIMEOUT * 6)
+
+    with ThreadPoolExecutor(8) as pool:
+        failed = [r.stderr for r in pool.map(start, ids) if r.returncode != 0]
+    assert not failed, failed[:3]
+
+    def listed():
+        r = subprocess.run([SHIMCTL, "--bus", busd.address, "--json", "list"], capture_output=True, text=True,
+                           timeout=TIMEOUT)
+        assert r.returncode == 0, r.stderr
+        return json.loads(r.stdout)
+
+    busd.until(lambda: sum(c["state"] == "running" for c in listed()) == 300, "300 running containers")
+
+    def kill(cid):
+        return cid, busd.call(cid, "Kill", "sb", "KILL", "false")
+
+    with ThreadPoolExecutor(8) as pool:
+        failed = [(cid, r.stderr) for cid, r in pool.map(kill, ids) if r.returncode != 0]
+    for cid, _ in failed[:2]:
+        with open(shims.path(cid, "shim.log")) as f:
+            print(cid, "shim.log:", f.read())
+    assert not failed, failed[:3]
+    for cid in ids:
+        shims.wait_shim_gone(cid)
+    states = {(c["state"], c["exit_code"]) for c in listed() if c["id"].startswith("many-")}
+    assert states == {("stopped", 137)}
