@@ -44,6 +44,9 @@ typedef struct ShimOptions {
         double linger; /* seconds to answer after the exit */
         double stop_timeout; /* Stop's default before SIGKILL */
         bool foreground; /* no fork: under systemd, or a test's own child */
+        const char
+                *ready_file; /* with foreground: where "ok PID" or the error goes (a FIFO shimctl reads) */
+        bool delegated; /* run as a service with Delegate=yes: the shim moves into a leaf (delegate.c) */
 } ShimOptions;
 
 typedef struct Shim Shim;
@@ -95,6 +98,10 @@ int shim_bus_open(Shim *s);
 void shim_bus_close(Shim *s);
 void shim_bus_changed(Shim *s); /* PropertiesChanged to every peer */
 void shim_bus_exited(Shim *s); /* Wait calls get their answer */
+
+/* delegate.c: moves the shim into <its group>/shim and enables its group's controllers for the
+ * container's group beside it; *ret_group is the service's group. -EOPNOTSUPP off cgroup v2. */
+int shim_delegate(Shim *s, char **ret_group);
 
 /* supervise.c */
 /* Runs the runtime's create, then start; the rest follows from the loop. */

@@ -13,11 +13,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <systemd/sd-daemon.h>
+
 #include "macro.h"
 #include "shimctl.h"
 
 static const char usage[] =
-        "[--name ID] (--bundle DIR | --rootfs DIR [tether run's friendly flags]) [-d] [--runtime PATH]\n"
+        "[--name ID] (--bundle DIR | --rootfs DIR [tether run's friendly flags]) [-d] [--no-unit] [--runtime PATH]\n"
         "                   [--runtime-arg ARG]... [-- CMD...]";
 
 typedef struct RunArgs {
@@ -26,6 +28,10 @@ typedef struct RunArgs {
         const char *rootfs;
         const char *runtime;
         bool detach;
+        bool no_unit; /* a detached shim even where systemd runs */
+        bool unit; /* the shim runs as tether-shim-ID.service (shimctl-unit.c) */
+        bool has_cgroup_parent; /* the friendly flags name one */
+        char *unit_group; /* the service's cgroup, the container's parent there */
         char **runtime_args; /* "--runtime-arg", ARG pairs for the shim */
         size_t n_runtime_args;
         char **spec_args; /* friendly flags for tether spec */
@@ -68,6 +74,7 @@ static const struct option run_options[] = {{"name", required_argument, NULL, 'N
                                             {"bundle", required_argument, NULL, 'b'},
                                             {"rootfs", required_argument, NULL, 'r'},
                                             {"detach", no_argument, NULL, 'd'},
+                                            {"no-unit", no_argument, NULL, 'U'},
                                             {"runtime", required_argument, NULL, 'R'},
                                             {"runtime-arg", required_argument, NULL, 'A'},
                                             {"help", no_argument, NULL, 'h'},
@@ -109,6 +116,9 @@ static int parse_run(int argc, char **argv, RunArgs *a, char ***ret_cmd) {
                 case 'd':
                         a->detach = true;
                         break;
+                case 'U':
+                        a->no_unit = true;
+                        break;
                 case 'R':
                         a->runtime = optarg;
                         break;
@@ -128,6 +138,8 @@ static int parse_run(int argc, char **argv, RunArgs *a, char ***ret_cmd) {
                                 r = push(&a->spec_args, &a->n_spec_args, flag);
                         if (r >= 0 && o == 'f')
                                 r = push(&a->spec_args, &a->n_spec_args, optarg);
+                        if (strcmp(run_options[longindex].name, "cgroup-parent") == 0)
+                                a->has_cgroup_parent = true;
                         break;
                 }
                 case 'h':
@@ -181,6 +193,11 @@ static int write_bundle(const Ctl *c, RunArgs *a, char **cmd) {
         for (size_t i = 0; i < a->n_spec_args; i++)
                 if (push(&argv, &n, a->spec_args[i]) < 0)
                         return ctl_error("out of memory");
+        /* as a service, the container's group is the service's, beside the shim's leaf (delegate.c) */
+        if (a->unit && !a->has_cgroup_parent &&
+            (asprintf(&a->unit_group, "/system.slice/tether-shim-%s.service", a->id) < 0 ||
+             push(&argv, &n, "--cgroup-parent") < 0 || push(&argv, &n, a->unit_group) < 0))
+                return ctl_error("out of memory");
         if (push(&argv, &n, "--") < 0)
                 return ctl_error("out of memory");
         for (char **p = cmd; *p; p++)
@@ -221,10 +238,80 @@ static const char *new_id(RunArgs *a) {
 
 static void run_args_done(RunArgs *a) {
         free(a->runtime_args);
+        free(a->unit_group);
         for (size_t i = 0; i < a->n_flags; i++)
                 free(a->flags[i]);
         free(a->flags);
         free(a->spec_args);
+}
+
+/* After the start: -d prints the id; else the log is followed and the container's code is ours. */
+static int after_start(const Ctl *c, const RunArgs *a) {
+        int r;
+
+        if (a->detach) {
+                puts(a->id);
+                return 0;
+        }
+        r = ctl_follow_logs(c, a->id, -1);
+        if (r != 0)
+                return r;
+        r = ctl_wait_exit(c, a->id);
+        return r < 0 ? 1 : r;
+}
+
+/* An absolute path for ExecStart: as given, else found on PATH. */
+static const char *absolute(const char *name, char *buf, size_t size) {
+        const char *path = getenv("PATH") ?: "/usr/local/bin:/usr/bin:/bin";
+
+        if (strchr(name, '/'))
+                return realpath(name, buf) ? buf : name;
+        for (const char *p = path; *p;) {
+                size_t len = strcspn(p, ":");
+
+                if (snprintf(buf, size, "%.*s/%s", (int) len, p, name) < (int) size &&
+                    access(buf, X_OK) == 0)
+                        return buf;
+                p += len + (p[len] == ':');
+        }
+        return name;
+}
+
+static int run_as_unit(const Ctl *c, RunArgs *a, char **cmd) {
+        _cleanup_free_ char **shim = NULL;
+        char fifo[4096], shim_path[4096], runtime_path[4096];
+        size_t n = 0;
+        int r;
+
+        if (snprintf(fifo, sizeof(fifo), "%s/.ready-%s", c->state_dir, a->id) >= (int) sizeof(fifo))
+                return ctl_error("state directory '%s': too long a path", c->state_dir);
+        (void) mkdir(c->state_dir, 0711);
+        (void) unlink(fifo);
+        if (mkfifo(fifo, 0600) < 0)
+                return ctl_error("container '%s': cannot make '%s': %m", a->id, fifo);
+        if (push(&shim, &n, absolute(c->shim, shim_path, sizeof(shim_path))) < 0 ||
+            push(&shim, &n, "--foreground") < 0 || push(&shim, &n, "--ready-file") < 0 ||
+            push(&shim, &n, fifo) < 0 || push(&shim, &n, "--delegated") < 0 || push(&shim, &n, "--id") < 0 ||
+            push(&shim, &n, a->id) < 0 || push(&shim, &n, "--bundle") < 0 ||
+            push(&shim, &n, a->bundle) < 0 || push(&shim, &n, "--runtime") < 0 ||
+            push(&shim, &n, absolute(a->runtime, runtime_path, sizeof(runtime_path))) < 0 ||
+            push(&shim, &n, "--state-dir") < 0 || push(&shim, &n, c->state_dir) < 0) {
+                (void) unlink(fifo);
+                return ctl_error("out of memory");
+        }
+        for (size_t i = 0; i < a->n_runtime_args; i++)
+                if (push(&shim, &n, a->runtime_args[i]) < 0) {
+                        (void) unlink(fifo);
+                        return ctl_error("out of memory");
+                }
+        r = ctl_run_unit(c, a->id, shim, fifo, 10);
+        (void) unlink(fifo);
+        if (r != 0) {
+                if (a->rootfs)
+                        remove_bundle(a);
+                return r;
+        }
+        return after_start(c, a);
 }
 
 int verb_run(const Ctl *c, int argc, char **argv) {
@@ -244,8 +331,11 @@ int verb_run(const Ctl *c, int argc, char **argv) {
         snprintf(path, sizeof(path), "%s/%s", c->state_dir, a.id);
         if (access(path, F_OK) == 0)
                 return ctl_error("container '%s' exists already (remove it with shimctl rm)", a.id);
+        a.unit = !a.no_unit && sd_booted() > 0;
         if (a.rootfs && (r = write_bundle(c, &a, cmd)) != 0)
                 return r;
+        if (a.unit)
+                return run_as_unit(c, &a, cmd);
         if (push(&shim, &n, c->shim) < 0 || push(&shim, &n, "--id") < 0 || push(&shim, &n, a.id) < 0 ||
             push(&shim, &n, "--bundle") < 0 || push(&shim, &n, a.bundle) < 0 ||
             push(&shim, &n, "--runtime") < 0 || push(&shim, &n, a.runtime) < 0 ||
@@ -262,13 +352,5 @@ int verb_run(const Ctl *c, int argc, char **argv) {
                 }
                 return r < 0 ? ctl_error("cannot run '%s': %s", c->shim, strerror(-r)) : 1;
         }
-        if (a.detach) {
-                puts(a.id);
-                return 0;
-        }
-        r = ctl_follow_logs(c, a.id, -1);
-        if (r != 0)
-                return r;
-        r = ctl_wait_exit(c, a.id);
-        return r < 0 ? 1 : r;
+        return after_start(c, &a);
 }

@@ -27,5 +27,8 @@ int verb_rm(const Ctl *c, int argc, char **argv);
 
 /* Follows id's log to stdout and stderr until its shim has recorded the exit (logs -f, run). */
 int ctl_follow_logs(const Ctl *c, const char *id, long tail);
+/* Starts the shim (argv, absolute argv[0]) as tether-shim-ID.service and waits until it runs the
+ * container, or fails, with the shim's line read from fifo: 0, or the exit status 1 (logged). */
+int ctl_run_unit(const Ctl *c, const char *id, char **argv, const char *fifo, double stop_timeout);
 /* The container's code from a Wait (or its record); < 0 on failure, logged. */
 int ctl_wait_exit(const Ctl *c, const char *id);

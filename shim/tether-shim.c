@@ -35,7 +35,8 @@
 static const char usage_text[] =
         "Usage: tether-shim --id ID --bundle DIR [--runtime PATH] [--runtime-arg ARG]... [--state-dir DIR]\n"
         "                   [--log-driver file|journald|none] [--log-path FILE] [--log-max-size BYTES]\n"
-        "                   [--log-max-files N] [--linger SECONDS] [--stop-timeout SECONDS] [--foreground]\n"
+        "                   [--log-max-files N] [--linger SECONDS] [--stop-timeout SECONDS]\n"
+        "                   [--foreground [--ready-file FIFO] [--delegated]]\n"
         "\n"
         "The parent of one container: runs RUNTIME create and start, keeps the container's stdout and\n"
         "stderr in its log, records how it ended in STATE/ID/exit.json, serves its status on STATE/ID/bus.\n"
@@ -107,6 +108,8 @@ enum {
         OPT_LINGER,
         OPT_STOP_TIMEOUT,
         OPT_FOREGROUND,
+        OPT_READY_FILE,
+        OPT_DELEGATED,
 };
 
 static int parse_option(int c, const char *arg, ShimOptions *o) {
@@ -160,6 +163,12 @@ static int parse_option(int c, const char *arg, ShimOptions *o) {
         case OPT_FOREGROUND:
                 o->foreground = true;
                 return 0;
+        case OPT_READY_FILE:
+                o->ready_file = arg;
+                return 0;
+        case OPT_DELEGATED:
+                o->delegated = true;
+                return 0;
         }
         return -EINVAL;
 }
@@ -178,6 +187,8 @@ static int parse_args(int argc, char **argv, ShimOptions *o) {
                 {"linger", required_argument, NULL, OPT_LINGER},
                 {"stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT},
                 {"foreground", no_argument, NULL, OPT_FOREGROUND},
+                {"ready-file", required_argument, NULL, OPT_READY_FILE},
+                {"delegated", no_argument, NULL, OPT_DELEGATED},
                 {"help", no_argument, NULL, 'h'},
                 {}};
         int c, longindex;
@@ -315,6 +326,17 @@ static int detach(int dir_fd, int *ret_ready_fd) {
         return 0;
 }
 
+/* --foreground: the ready line to --ready-file (shimctl's FIFO, open for reading by then) or stdout. */
+static int open_ready(const ShimOptions *o) {
+        int fd;
+
+        if (!o->ready_file)
+                fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+        else
+                fd = open(o->ready_file, O_WRONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+        return fd < 0 ? -errno : fd;
+}
+
 /* STATE/ID/shim.pid: who to signal (a `systemctl stop` by hand); the lock says whether it still lives. */
 static void write_shim_pid(int dir_fd) {
         _cleanup_close_ int fd =
@@ -409,7 +431,7 @@ int main(int argc, char **argv) {
                   .container = CHILD_NULL,
                   .owner = getuid(),
                   .o = &o};
-        _cleanup_free_ char *pid_file = NULL;
+        _cleanup_free_ char *pid_file = NULL, *unit = NULL;
         char bundle[PATH_MAX], log_path[PATH_MAX];
         int r;
 
@@ -450,8 +472,7 @@ int main(int argc, char **argv) {
                         return 1;
                 }
         }
-        r = o.foreground ? (s.ready_fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3))
-                         : detach(s.dir_fd, &s.ready_fd);
+        r = o.foreground ? (s.ready_fd = open_ready(&o)) : detach(s.dir_fd, &s.ready_fd);
         if (r < 0) {
                 fprintf(stderr, "tether-shim: container '%s': cannot detach: %s\n", o.id, strerror(-r));
                 s.log = log_file_free(s.log);
@@ -460,6 +481,19 @@ int main(int argc, char **argv) {
                 return 1;
         }
         write_shim_pid(s.dir_fd);
+        if (o.delegated) {
+                _cleanup_free_ char *group = NULL;
+
+                r = shim_delegate(&s, &group);
+                if (r < 0)
+                        shim_log(&s,
+                                 "container '%s': cannot take the delegated cgroup: %s, going on without",
+                                 o.id,
+                                 strerror(-r));
+                else
+                        unit = strdup(strrchr(group, '/') + 1);
+                s.unit = unit;
+        }
         /* the container's orphans, and the container itself once the runtime's create exits, are ours */
         (void) prctl(PR_SET_CHILD_SUBREAPER, 1);
         r = run(&s);
