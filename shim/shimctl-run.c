@@ -40,6 +40,7 @@ typedef struct RunArgs {
         size_t n_flags;
         char id_buf[32];
         char bundle_buf[4096];
+        char rootfs_buf[4096];
 } RunArgs;
 
 static int push(char ***v, size_t *n, const char *a) {
@@ -331,6 +332,12 @@ int verb_run(const Ctl *c, int argc, char **argv) {
         snprintf(path, sizeof(path), "%s/%s", c->state_dir, a.id);
         if (access(path, F_OK) == 0)
                 return ctl_error("container '%s' exists already (remove it with shimctl rm)", a.id);
+        /* the bundle lies elsewhere: the rootfs's path must not be relative to here */
+        if (a.rootfs) {
+                if (!realpath(a.rootfs, a.rootfs_buf))
+                        return ctl_error("container '%s': rootfs '%s': %m", a.id, a.rootfs);
+                a.rootfs = a.rootfs_buf;
+        }
         a.unit = !a.no_unit && sd_booted() > 0;
         if (a.rootfs && (r = write_bundle(c, &a, cmd)) != 0)
                 return r;

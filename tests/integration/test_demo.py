@@ -2,6 +2,7 @@
 container cannot start it fails at once with tether's error instead of waiting for the payload forever."""
 
 import os
+import shutil
 import subprocess
 
 import runtime_helpers
@@ -19,6 +20,11 @@ def demo_build(rt):
     build = os.path.join(rt.work, "build")
     os.makedirs(os.path.join(build, "runtime"))
     os.symlink(runtime_helpers.TETHER, os.path.join(build, "runtime", "tether"))
+    os.makedirs(os.path.join(build, "shim"))
+    for name, var in (("tether-shim", "TETHER_SHIM"), ("tether-busd", "TETHER_BUSD"), ("shimctl", "TETHER_SHIMCTL")):
+        if os.environ.get(var):
+            # copies, not links: shimctl finds tether-shim beside itself
+            shutil.copy(os.environ[var], os.path.join(build, "shim", name))
     return build
 
 
@@ -35,6 +41,11 @@ def test_demo_runs(rt):
     assert r.returncode == 0, f"{out}\n{r.stderr.decode()}"
     assert "payload: got SIGUSR1 (forwarded by tether-init)" in out
     assert "tether run exited with the payload's status: 3" in out
+    if os.environ.get("TETHER_SHIMCTL"):
+        assert "hello from web" in out
+        assert '/io/tether/Shim1/web' in out and 's "running"' in out
+        assert '"exit_code":7' in out
+        assert "shimctl ran and stopped web" in out
 
 
 def test_demo_fails_fast_when_the_container_cannot_start(rt):
