@@ -206,6 +206,28 @@ int ctl_follow_logs(const Ctl *c, const char *id, long tail) {
         return 0;
 }
 
+/* The journald driver's entries (log-journal.c): journalctl's, by the container's full id. */
+static int journal_logs(const char *id, bool follow, long tail) {
+        char match[256], lines[32];
+        char *argv[8];
+        int n = 0;
+
+        snprintf(match, sizeof(match), "CONTAINER_ID_FULL=%s", id);
+        snprintf(lines, sizeof(lines), "--lines=%ld", tail);
+        argv[n++] = (char *) "journalctl";
+        argv[n++] = (char *) "--output=cat";
+        argv[n++] = (char *) "--no-pager";
+        if (follow)
+                argv[n++] = (char *) "--follow";
+        if (tail >= 0)
+                argv[n++] = lines;
+        argv[n++] = match;
+        argv[n] = NULL;
+        fflush(stdout);
+        execvp(argv[0], argv);
+        return ctl_error("container '%s' logs to the journal, and journalctl cannot run: %m", id);
+}
+
 int verb_logs(const Ctl *c, int argc, char **argv) {
         static const char usage[] = "ID [-f] [--tail N]";
         static const struct option options[] = {{"follow", no_argument, NULL, 'f'},
@@ -217,6 +239,7 @@ int verb_logs(const Ctl *c, int argc, char **argv) {
         bool follow = false;
         long tail = -1;
         char dir[PATH_MAX], *end;
+        ContainerInfo info;
         const char *id;
         int o;
 
@@ -240,6 +263,8 @@ int verb_logs(const Ctl *c, int argc, char **argv) {
         snprintf(dir, sizeof(dir), "%s/%s", c->state_dir, id);
         if (access(dir, F_OK) < 0)
                 return ctl_errno(-ENOENT, id, "");
+        if (ctl_info(c, id, &info) >= 0 && strcmp(info.log_path, "journal") == 0)
+                return journal_logs(id, follow, tail);
         if (follow)
                 return ctl_follow_logs(c, id, tail);
         print_existing(dir, tail, &r);

@@ -20,7 +20,8 @@
 
 static const char usage[] =
         "[--name ID] (--bundle DIR | --rootfs DIR [tether run's friendly flags]) [-d] [--no-unit] [--runtime PATH]\n"
-        "                   [--runtime-arg ARG]... [-- CMD...]";
+        "                   [--runtime-arg ARG]... [--log-driver file|journald|none] [--log-path FILE]\n"
+        "                   [--log-max-size BYTES] [--log-max-files N] [--stop-timeout SECONDS] [-- CMD...]";
 
 typedef struct RunArgs {
         const char *id;
@@ -34,6 +35,8 @@ typedef struct RunArgs {
         char *unit_group; /* the service's cgroup, the container's parent there */
         char **runtime_args; /* "--runtime-arg", ARG pairs for the shim */
         size_t n_runtime_args;
+        char **shim_args; /* the shim's own options given to run (--log-driver ...) */
+        size_t n_shim_args;
         char **spec_args; /* friendly flags for tether spec */
         size_t n_spec_args;
         char **flags; /* the "--NAME"s in spec_args, ours to free */
@@ -76,6 +79,12 @@ static const struct option run_options[] = {{"name", required_argument, NULL, 'N
                                             {"rootfs", required_argument, NULL, 'r'},
                                             {"detach", no_argument, NULL, 'd'},
                                             {"no-unit", no_argument, NULL, 'U'},
+                                            /* the shim's own, passed on */
+                                            {"log-driver", required_argument, NULL, 'S'},
+                                            {"log-path", required_argument, NULL, 'S'},
+                                            {"log-max-size", required_argument, NULL, 'S'},
+                                            {"log-max-files", required_argument, NULL, 'S'},
+                                            {"stop-timeout", required_argument, NULL, 'S'},
                                             {"runtime", required_argument, NULL, 'R'},
                                             {"runtime-arg", required_argument, NULL, 'A'},
                                             {"help", no_argument, NULL, 'h'},
@@ -120,6 +129,18 @@ static int parse_run(int argc, char **argv, RunArgs *a, char ***ret_cmd) {
                 case 'U':
                         a->no_unit = true;
                         break;
+                case 'S': {
+                        char *flag = NULL;
+
+                        r = asprintf(&flag, "--%s", run_options[longindex].name) < 0 ? -ENOMEM : 0;
+                        if (r >= 0 && (r = push(&a->flags, &a->n_flags, flag)) < 0)
+                                free(flag);
+                        if (r >= 0)
+                                r = push(&a->shim_args, &a->n_shim_args, flag);
+                        if (r >= 0)
+                                r = push(&a->shim_args, &a->n_shim_args, optarg);
+                        break;
+                }
                 case 'R':
                         a->runtime = optarg;
                         break;
@@ -239,6 +260,7 @@ static const char *new_id(RunArgs *a) {
 
 static void run_args_done(RunArgs *a) {
         free(a->runtime_args);
+        free(a->shim_args);
         free(a->unit_group);
         for (size_t i = 0; i < a->n_flags; i++)
                 free(a->flags[i]);
@@ -305,6 +327,11 @@ static int run_as_unit(const Ctl *c, RunArgs *a, char **cmd) {
                         (void) unlink(fifo);
                         return ctl_error("out of memory");
                 }
+        for (size_t i = 0; i < a->n_shim_args; i++)
+                if (push(&shim, &n, a->shim_args[i]) < 0) {
+                        (void) unlink(fifo);
+                        return ctl_error("out of memory");
+                }
         r = ctl_run_unit(c, a->id, shim, fifo, 10);
         (void) unlink(fifo);
         if (r != 0) {
@@ -350,6 +377,9 @@ int verb_run(const Ctl *c, int argc, char **argv) {
                 return ctl_error("out of memory");
         for (size_t i = 0; i < a.n_runtime_args; i++)
                 if (push(&shim, &n, a.runtime_args[i]) < 0)
+                        return ctl_error("out of memory");
+        for (size_t i = 0; i < a.n_shim_args; i++)
+                if (push(&shim, &n, a.shim_args[i]) < 0)
                         return ctl_error("out of memory");
         /* the shim's starter returns once the container runs; its error is already on our stderr */
         r = run_wait(shim);
