@@ -15,8 +15,9 @@ BUILD_PACKAGES=(meson ninja-build pkg-config gcc git musl-tools scdoc
                 libsystemd-dev libev-dev libseccomp-dev libcap-dev libjansson-dev)
 # podman, docker.io and containerd: the engines tests drive them with tether as their runtime (their
 # services are never started; the tests start private daemons). iproute2: network namespaces by path.
+# crun: tether-shim drives it as it drives tether (test_shim.py).
 TEST_PACKAGES=(python3 python3-pytest util-linux procps iproute2 busybox-static clang
-               podman docker.io containerd)
+               podman docker.io containerd crun)
 # The vm suite (tests/vm/): qemu boots a Debian guest whose image mmdebstrap and mkfs.ext4 build, with a
 # Debian kernel (dpkg-deb, xz) and an initramfs (kmod, cpio).
 VM_PACKAGES=(qemu-system-x86 mmdebstrap e2fsprogs kmod cpio xz-utils)

@@ -338,6 +338,36 @@ def test_journald_driver_with_no_journal_drops_and_counts(shims, rt):
     assert shims.prop("jd", "LogPath") == 's "journal"'
 
 
+@pytest.mark.skipif(not os.path.exists("/usr/bin/crun"), reason="crun is not installed")
+def test_crun_as_the_runtime(shims, rt):
+    """The shim takes crun as it takes tether. crun 1.8.1 refuses a hybrid host unless the empty cgroup2
+    mount is gone: the shim runs in a private mount namespace without it, and crun without a cgroup
+    manager (it would make its groups at the hierarchies' roots)."""
+    shims.ids.append("cr")
+    crun_root = os.path.join(rt.work, "crun-root")
+    config = sh(rt, "trap 'exit 7' TERM; echo from-crun; sleep 600 & wait")
+    del config["linux"]["cgroupsPath"]
+    argv = [a for a in shims.argv("cr", rt.bundle(config))]
+    i = argv.index("--runtime")
+    argv[i + 1] = "/usr/bin/crun"
+    j = argv.index(rt.root)   # the runtime's --root
+    argv[j] = crun_root
+    argv[j + 1:j + 1] = ["--runtime-arg", "--cgroup-manager=disabled"]
+    script = ("if mountpoint -q /sys/fs/cgroup/unified; then umount /sys/fs/cgroup/unified; fi && exec "
+              + " ".join(argv))
+    r = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=TIMEOUT)
+    assert r.returncode == 0, r.stderr
+    assert shims.prop("cr", "State") == 's "running"'
+    assert shims.prop("cr", "Runtime") == 's "/usr/bin/crun"'
+    r = shims.call("cr", "Stop", "t", str(30 * 10**6))
+    assert r.returncode == 0, r.stderr
+    shims.wait_shim_gone("cr")
+    assert shims.record("cr")["exit_code"] == 7
+    assert ("stdout", "F", "from-crun") in shims.log_entries("cr")
+    assert subprocess.run(["crun", "--root", crun_root, "list", "-q"], capture_output=True, text=True).stdout == ""
+
+
 def test_bad_input_is_refused_and_leaves_nothing(shims, rt):
     bundle = rt.bundle(sh(rt, "true"))
     r = subprocess.run([SHIM, "--id", "../x", "--bundle", bundle], capture_output=True, text=True, timeout=TIMEOUT)
