@@ -488,3 +488,25 @@ def test_shimctl_bad_input(shims, rt):
     assert not os.path.exists(shims.path("bad", "."))
     assert not os.path.exists(os.path.join(shims.state, ".bundles", "bad"))
     rt.assert_nothing_left()
+
+
+@needs_shimctl
+def test_sigkill_of_shimctl_run_leaves_the_container_running(shims, rt):
+    """shimctl run in the foreground follows the log; killing it (SIGKILL, no chance to clean up) touches
+    neither shim nor container."""
+    shims.ids.append("fgk")
+    rt._track("fgk")
+    p = subprocess.Popen([SHIMCTL, "--state-dir", shims.state, "run", "--name", "fgk", "--rootfs", rt.rootfs,
+                          "--runtime", runtime_helpers.TETHER, "--runtime-arg", "--root", "--runtime-arg", rt.root,
+                          "--cgroup-parent", rt.marker, "--", "sh", "-c", "echo up; exec sleep 600"],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
+    try:
+        assert p.stdout.readline() == "up\n"   # it runs, and shimctl follows its log
+        p.kill()
+        p.wait(TIMEOUT)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert shims.prop("fgk", "State") == 's "running"'
+    assert shimctl(shims, "kill", "fgk", "KILL").returncode == 0
+    assert shimctl(shims, "wait", "fgk").returncode == 137
