@@ -263,7 +263,7 @@ for k in "${kinds[@]}"; do
 done
 
 t_start=$(date +%s.%N)
-declare -A pss1 rss1 pssn rssn
+declare -A pss1 rss1 pssn rssn privn maps
 echo "bench/shim.sh: starting $n_shim containers per shim and runtime, in rounds..." >&2
 for ((i = 1; i <= n_shim; i++)); do
         # The order rotates by round, so that no kind always follows the same one.
@@ -282,6 +282,11 @@ for ((i = 1; i <= n_shim; i++)); do
 done
 for k in "${shim_kinds[@]}"; do
         pssn[$k]=$(mem_of "$k" Pss 1 "$n_shim") rssn[$k]=$(mem_of "$k" Rss 1 "$n_shim")
+        privn[$k]=$(mem_of "$k" Private_Dirty 1 "$n_shim")
+        # Where one shim's PSS goes: the 5 largest mappings of the first, by file.
+        maps[$k]=$(awk '/^[0-9a-f]+-/ { n = $6 == "" ? "anon" : $6; sub(/.*\//, "", n) }
+                /^Pss:/ { p[n] += $2 } END { for (n in p) printf "%d %s\n", p[n], n }' \
+                "/proc/$(shim_pid "$k" "${prefix}$k-1")/smaps" | sort -rn | head -5 | awk '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $2, $1 }')
 done
 
 echo "bench/shim.sh: killing $n_exit containers per shim, timing their exit records..." >&2
@@ -374,14 +379,14 @@ report() {
         echo "Exit: SIGKILL of the container's first process to its exit record renamed into place (inotify;"
         echo "tether-shim's STATE/ID/exit.json, conmon's --exit-dir/ID), $n_exit containers each."
         echo
-        echo "| shim | PSS at 1 (kB) | PSS at $n_shim (kB) | RSS at $n_shim (kB) | start median (ms) | start mean (ms) | start over the runtime alone, median (ms) | kill → exit record median (ms) |"
-        echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+        echo "| shim | PSS at 1 (kB) | PSS at $n_shim (kB) | RSS at $n_shim (kB) | private dirty at $n_shim (kB) | start median (ms) | start mean (ms) | start over the runtime alone, median (ms) | kill → exit record median (ms) |"
+        echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
         for k in "${kinds[@]}"; do
                 if [[ -n ${pss1[$k]:-} ]]; then
-                        echo "| ${desc[$k]} | ${pss1[$k]} | ${pssn[$k]} | ${rssn[$k]} | ${med[$k]} | ${mean[$k]} |" \
+                        echo "| ${desc[$k]} | ${pss1[$k]} | ${pssn[$k]} | ${rssn[$k]} | ${privn[$k]} | ${med[$k]} | ${mean[$k]} |" \
                                 "$(sub_ "${med[$k]}" "${med[${rt_of[$k]}]}") | ${emed[$k]:--} |"
                 else
-                        echo "| ${desc[$k]} | - | - | - | ${med[$k]} | ${mean[$k]} | - | - |"
+                        echo "| ${desc[$k]} | - | - | - | - | ${med[$k]} | ${mean[$k]} | - | - |"
                 fi
         done
         echo
@@ -438,12 +443,18 @@ report() {
         echo "  $(jq -r '[.linux.namespaces[].type] | join(", ")' "$tmp/config.json")), each its own bundle and"
         echo "  cgroupsPath below this run's memory group; state on a private tmpfs; one private mount namespace."
         echo "- PSS counts shared pages (libc, the binary) divided among all processes mapping them, so a shim's"
-        echo "  PSS falls as more of its kind run; RSS does not."
+        echo "  PSS falls as more of its kind run; RSS does not. Private dirty (relocated data, heap, stack) is what"
+        echo "  each shim keeps however many run: the floor of its PSS."
+        echo "- Where the PSS of the first shim of each kind goes at $n_shim, largest mappings (kB):"
+        for k in tshim conmon-crun; do echo "  ${desc[$k]}: ${maps[$k]}."; done
         echo "- Total time $(awk -v a="$t_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }') s."
         local errs f
-        errs=$(for f in "$tmp"/*.log; do [[ -s $f ]] && echo "  ${f##*/}: $(sort "$f" | uniq -c | sort -rn | head -3 | tr '\n' ';')"; done)
+        errs=$(for f in "$tmp"/*.log; do
+                [[ ! -s $f ]] || echo "  - ${f##*/}: $(sort "$f" | uniq -c | sort -rn | head -3 | sed 's/^ *//' | paste -sd ';' | cut -c1-300)"
+        done)
         if [[ -n $errs ]]; then
-                echo "- Output of the starters, shims and daemons (stdout/stderr):"
+                echo "- Output of the starters, shims and daemons (stdout and stderr, most frequent lines; shimctl run"
+                echo "  prints each container's id):"
                 echo "$errs"
         fi
 }
