@@ -280,6 +280,10 @@ for ((i = 1; i <= n_shim; i++)); do
                 done
         fi
 done
+# The private dirty pages of the first tether-shim, by mapping: what a shim costs however many run.
+dirty_maps=$(awk '/^[0-9a-f]+-/ { n = $6 == "" ? "anon" : $6; sub(/.*\//, "", n) }
+        /^Private_Dirty:/ { p[n] += $2 } END { for (n in p) if (p[n]) printf "%d %s\n", p[n], n }' \
+        "/proc/$(shim_pid tshim "${prefix}tshim-1")/smaps" | sort -rn | awk '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $2, $1 }')
 for k in "${shim_kinds[@]}"; do
         pssn[$k]=$(mem_of "$k" Pss 1 "$n_shim") rssn[$k]=$(mem_of "$k" Rss 1 "$n_shim")
         privn[$k]=$(mem_of "$k" Private_Dirty 1 "$n_shim")
@@ -304,6 +308,12 @@ for ((i = 1; i <= n_exit; i++)); do
                         die "$k: no exit record for '$id'"
         done
 done
+
+# What exec and dynamic linking alone cost each starter: the floor below its start time.
+hyperfine -N --style none --warmup 5 --runs "$((hf_runs * 5))" --export-json "$tmp/exec.json" \
+        -n tether-shim "$bin/tether-shim --help" -n shimctl "$bin/shimctl --help" -n conmon "$conmon --version" \
+        -n tether "$bin/tether --version" >/dev/null 2>&1 || die "hyperfine failed on the exec floors"
+exec_floors=$(jq -r '[.results[] | "\(.command) \(.median * 1000 | . * 100 | round / 100) ms"] | join(", ")' "$tmp/exec.json")
 
 # --- shimctl list of 300, tether-busd --------------------------------------------------------------
 
@@ -445,8 +455,10 @@ report() {
         echo "- PSS counts shared pages (libc, the binary) divided among all processes mapping them, so a shim's"
         echo "  PSS falls as more of its kind run; RSS does not. Private dirty (relocated data, heap, stack) is what"
         echo "  each shim keeps however many run: the floor of its PSS."
+        echo "- Exec and dynamic linking alone (\`--help\`/\`--version\`, hyperfine -N medians): $exec_floors."
         echo "- Where the PSS of the first shim of each kind goes at $n_shim, largest mappings (kB):"
         for k in tshim conmon-crun; do echo "  ${desc[$k]}: ${maps[$k]}."; done
+        echo "  tether-shim's private dirty pages (kB): ${dirty_maps}."
         echo "- Total time $(awk -v a="$t_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }') s."
         local errs f
         errs=$(for f in "$tmp"/*.log; do
