@@ -38,8 +38,8 @@
 # as /run would. The cleanup kills and deletes every container whose id starts with this run's prefix,
 # waits for the shims, stops the bus and tether-busd, and removes the groups, nothing else.
 #
-# The result arrays are read through namerefs on purpose:
-# shellcheck disable=SC2034
+# The result arrays and the list's times are assigned through read on purpose:
+# shellcheck disable=SC2034,SC2154
 
 set -euo pipefail
 
@@ -110,7 +110,7 @@ tmp=$(mktemp -d /tmp/tether-bench-shim.XXXXXX)
 prefix=tbs$$- # every container id and cgroup of ours starts with it
 st=$tmp/state
 bin=$tmp/bin
-bus_pid= busd_pid=
+bus_pid='' busd_pid=''
 
 shim_pids() { cat "$st"/shim/*/shim.pid "$st"/s300/*/shim.pid "$tmp"/conmon/*/conmon.pid 2>/dev/null || true; }
 cleanup() {
@@ -329,7 +329,7 @@ busd_pid=$!
 for ((i = 1; i <= n_list; i++)); do
         id=${prefix}l-$i
         bundle "$id"
-        # shellcheck disable=SC2086
+        # shellcheck disable=SC2046
         "$helper" start "$id" "$tmp/stdin" "$tmp/list.log" plain "$bin/tether-shim" --id "$id" --bundle "$tmp/b/$id" \
                 $(rtargs tether) --state-dir "$st/s300" >/dev/null || die "container '$id' did not start: $(tail -5 "$tmp/list.log")"
 done
