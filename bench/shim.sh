@@ -49,10 +49,10 @@ Usage: $0 [--quick]
 
 Measures tether-shim against conmon: PSS per shim with 1 and 50 sleeping containers, start time against
 the runtime alone, kill-to-exit-record latency, \`shimctl list\` of 300 containers (sockets and through
-tether-busd) and tether-busd's memory. Run as root; takes about 3 minutes.
+tether-busd) and tether-busd's memory. Run as root; takes under a minute.
 
-  --quick   a smoke run with 10 containers per shim and 60 for the list (under a minute); its numbers are
-            not worth quoting
+  --quick   a smoke run with 10 containers per shim and 60 for the list (about 10 s); its numbers are not
+            worth quoting
 
 KEEP_TMP=1 keeps the temporary directory with the raw samples.
 EOF
@@ -454,7 +454,8 @@ report() {
         echo "  cgroupsPath below this run's memory group; state on a private tmpfs; one private mount namespace."
         echo "- PSS counts shared pages (libc, the binary) divided among all processes mapping them, so a shim's"
         echo "  PSS falls as more of its kind run; RSS does not. Private dirty (relocated data, heap, stack) is what"
-        echo "  each shim keeps however many run: the floor of its PSS."
+        echo "  each shim keeps however many run: the floor of its PSS. PSS at 1 depends on who else maps the same"
+        echo "  files at that moment (here three tether-shims and two conmons, one per kind; other work's processes)."
         echo "- Exec and dynamic linking alone (\`--help\`/\`--version\`, hyperfine -N medians): $exec_floors."
         echo "- Where the PSS of the first shim of each kind goes at $n_shim, largest mappings (kB):"
         for k in tshim conmon-crun; do echo "  ${desc[$k]}: ${maps[$k]}."; done
