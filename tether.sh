@@ -5,7 +5,7 @@
 #   ./tether.sh demo     install, build, and show tether at work
 #   ./tether.sh test     install, build, run every test suite; ends with "N passed, N failed"
 #   ./tether.sh build    install and build only (build/; build-asan/ with --sanitize)
-#   ./tether.sh bench    install the peers (tini, dumb-init, catatonit, hyperfine) and run bench/
+#   ./tether.sh bench    install the peers (tini, dumb-init, catatonit, conmon, hyperfine) and run bench/
 #   ./tether.sh deps     install the Debian packages only
 set -euo pipefail
 
@@ -21,7 +21,7 @@ TEST_PACKAGES=(python3 python3-pytest util-linux procps iproute2 busybox-static 
 # The vm suite (tests/vm/): qemu boots a Debian guest whose image mmdebstrap and mkfs.ext4 build, with a
 # Debian kernel (dpkg-deb, xz) and an initramfs (kmod, cpio).
 VM_PACKAGES=(qemu-system-x86 mmdebstrap e2fsprogs kmod cpio xz-utils)
-BENCH_PACKAGES=(tini dumb-init catatonit hyperfine crun runc time)
+BENCH_PACKAGES=(tini dumb-init catatonit hyperfine crun runc time conmon dbus strace jq)
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'tether.sh: %s\n' "$*" >&2; exit 1; }
