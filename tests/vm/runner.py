@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """The vm suite's runner: boots a Debian 12 guest with systemd as PID 1 under qemu (TCG) once, brings in
-the freshly built tether and tether-init and the guest tests, and hands the results back.
+the freshly built tether, tether-init, tether-shim, tether-busd and shimctl (with contrib's units and
+D-Bus files for them) and the guest tests, and hands the results back.
 
   runner.py --build DIR                   the suite: TAP of every guest test on stdout, for meson
   runner.py --build DIR [--share DIR] -- CMD...   CMD in the guest; its output and exit status (run.sh)
@@ -41,6 +42,9 @@ CI = os.environ.get("CI") == "true"
 # panics ends qemu at once instead of hanging.
 KERNEL_ARGS = ("console=ttyS0 panic=-1 systemd.unified_cgroup_hierarchy=1 mitigations=off cryptomgr.notests "
                "rcupdate.rcu_expedited=1")
+SHIM_BINARIES = ("tether-shim", "tether-busd", "shimctl")
+SHIM_CONTRIB = ("systemd/tether-busd.service.in", "systemd/tether@.service.in", "dbus/io.tether.Shim1.conf",
+                "dbus/io.tether.Shim1.service.in")
 HOST_TOOLS = ("qemu-system-x86_64", "mmdebstrap", "mkfs.ext4", "depmod", "modprobe", "cpio", "xz",
               "apt-get", "dpkg-deb", "flock")
 CONSOLE_TAIL = 40
@@ -100,7 +104,7 @@ def _die_with_parent():
 def binaries(build):
     tether = os.environ.get("TETHER") or os.path.join(build, "runtime", "tether")
     init = os.environ.get("TETHER_INIT") or os.path.join(build, "init", "static", "tether-init")
-    for path in (tether, init):
+    for path in (tether, init) + tuple(os.path.join(build, "shim", name) for name in SHIM_BINARIES):
         if not os.access(path, os.X_OK):
             raise Failure(f"no executable '{path}': build first (ninja -C {build})")
     return tether, init
@@ -191,6 +195,13 @@ class Run:
         # the systemd cgroup driver's build, which tether runs from beside itself (runtime/cli-systemd.c)
         shutil.copy(os.path.join(os.path.dirname(tether), "tether-systemd"), os.path.join(share, "bin"))
         shutil.copy(init, os.path.join(share, "bin", "tether-init"))
+        # tether-shim, tether-busd and shimctl, and what contrib/ installs for them (guest/start.sh puts
+        # both in place, as `meson install` would): guest/test_shim_units.py runs them under systemd.
+        for name in SHIM_BINARIES:
+            shutil.copy(os.path.join(self.build, "shim", name), os.path.join(share, "bin"))
+        for name in SHIM_CONTRIB:
+            os.makedirs(os.path.join(share, "contrib", os.path.dirname(name)), exist_ok=True)
+            shutil.copy(os.path.join(SOURCE, "contrib", name), os.path.join(share, "contrib", name))
         shutil.copy(os.path.join(HERE, "guest", "start.sh"), os.path.join(share, "start"))
         os.makedirs(os.path.join(share, "bin", "tests"))
         for program in test_programs():
