@@ -209,11 +209,13 @@ static int info_from_shim(const Ctl *c, const char *id, ContainerInfo *info) {
         return 0;
 }
 
-/* Whether tether-busd answers on bus: it owns its name, or the bus starts it on the first call (D-Bus
- * activation, contrib/dbus). */
+/* Whether tether-busd answers on bus: it owns its name, or the bus starts it on a first call (D-Bus
+ * activation, contrib/dbus) within a few seconds. A tether-busd that cannot start must not cost 25 s (the
+ * bus's activation timeout) before the sockets are used. */
+#define ACTIVATION_TIMEOUT_USEC (5ULL * 1000000ULL)
+
 static bool busd_answers(sd_bus *bus) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL, *names = NULL;
-        const char *name;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL, *ping = NULL;
         int has = 0;
 
         if (sd_bus_call_method(bus,
@@ -227,20 +229,11 @@ static bool busd_answers(sd_bus *bus) {
                                SHIM_BUS_SERVICE) >= 0 &&
             sd_bus_message_read(reply, "b", &has) >= 0 && has)
                 return true;
-        if (sd_bus_call_method(bus,
-                               "org.freedesktop.DBus",
-                               "/org/freedesktop/DBus",
-                               "org.freedesktop.DBus",
-                               "ListActivatableNames",
-                               NULL,
-                               &names,
-                               NULL) < 0 ||
-            sd_bus_message_enter_container(names, 'a', "s") < 0)
-                return false;
-        while (sd_bus_message_read(names, "s", &name) > 0)
-                if (strcmp(name, SHIM_BUS_SERVICE) == 0)
-                        return true;
-        return false;
+        /* not running: a Ping activates it where it is installed, and fails at once where it is not */
+        return sd_bus_message_new_method_call(
+                       bus, &ping, SHIM_BUS_SERVICE, SHIM_BUS_ROOT, "org.freedesktop.DBus.Peer", "Ping") >=
+                       0 &&
+               sd_bus_call(bus, ping, ACTIVATION_TIMEOUT_USEC, NULL, NULL) >= 0;
 }
 
 int ctl_bus_open(Ctl *c, const char *address) {

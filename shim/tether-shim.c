@@ -326,14 +326,14 @@ static int detach(int dir_fd, int *ret_ready_fd) {
         return 0;
 }
 
-/* --foreground: the ready line to --ready-file (shimctl's FIFO, open for reading by then) or stdout. */
+/* --foreground: the ready line to --ready-file (shimctl's FIFO, open for reading by then); without one,
+ * none (sd_notify says READY=1, and errors are on stderr: stdout gets no diagnostics). */
 static int open_ready(const ShimOptions *o) {
         int fd;
 
         if (!o->ready_file)
-                fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
-        else
-                fd = open(o->ready_file, O_WRONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+                return -EBADF;
+        fd = open(o->ready_file, O_WRONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
         return fd < 0 ? -errno : fd;
 }
 
@@ -472,7 +472,13 @@ int main(int argc, char **argv) {
                         return 1;
                 }
         }
-        r = o.foreground ? (s.ready_fd = open_ready(&o)) : detach(s.dir_fd, &s.ready_fd);
+        if (o.foreground) {
+                r = open_ready(&o);
+                s.ready_fd = r >= 0 ? r : -EBADF;
+                if (!o.ready_file)
+                        r = 0;
+        } else
+                r = detach(s.dir_fd, &s.ready_fd);
         if (r < 0) {
                 fprintf(stderr, "tether-shim: container '%s': cannot detach: %s\n", o.id, strerror(-r));
                 s.log = log_file_free(s.log);
