@@ -15,9 +15,11 @@ BUILD_PACKAGES=(meson ninja-build pkg-config gcc git musl-tools scdoc
                 libsystemd-dev libev-dev libseccomp-dev libcap-dev libjansson-dev)
 # podman, docker.io and containerd: the engines tests drive them with tether as their runtime (their
 # services are never started; the tests start private daemons). iproute2: network namespaces by path.
-# crun: tether-shim drives it as it drives tether (test_shim.py).
+# crun: tether-shim drives it as it drives tether (test_shim.py). dbus (dbus-daemon) and systemd (busctl):
+# the demo and the shim's tests start a private bus and read it with busctl (a container image of Debian
+# has neither).
 TEST_PACKAGES=(python3 python3-pytest util-linux procps iproute2 busybox-static clang
-               podman docker.io containerd crun)
+               podman docker.io containerd crun dbus systemd)
 # The vm suite (tests/vm/): qemu boots a Debian guest whose image mmdebstrap and mkfs.ext4 build, with a
 # Debian kernel (dpkg-deb, xz) and an initramfs (kmod, cpio).
 VM_PACKAGES=(qemu-system-x86 mmdebstrap e2fsprogs kmod cpio xz-utils)
