@@ -2,11 +2,11 @@
  * test: run as root, by the script only. Times are CLOCK_MONOTONIC, printed in microseconds.
  *
  *   shim-helper start ID IN LOG MODE CMD... [+ CMD2...]
- *        Starts one container and prints how long it took, each "{}" in the arguments replaced by ID. stdin is
- *        IN, stdout and stderr are appended to LOG (crun chowns its stdio; a detached container keeps it,
- *        so it must not be a pipe of ours). MODE plain: run CMD, wait for it, then CMD2 if given (a bare
- *        runtime's create + start). MODE conmon: as podman 4.3 does (libpod/oci_conmon_linux.go,
- *        createOCIContainer): CMD (conmon) gets a sync pipe as fd 3 and a start pipe as fd 4
+ *        Starts one container and prints how long it took, each "{}" in the arguments replaced by ID. stdin
+ * is IN, stdout and stderr are appended to LOG (crun chowns its stdio; a detached container keeps it, so it
+ * must not be a pipe of ours). MODE plain: run CMD, wait for it, then CMD2 if given (a bare runtime's create
+ * + start). MODE conmon: as podman 4.3 does (libpod/oci_conmon_linux.go, createOCIContainer): CMD (conmon)
+ * gets a sync pipe as fd 3 and a start pipe as fd 4
  *        (_OCI_SYNCPIPE=3, _OCI_STARTPIPE=4), one byte goes down the start pipe, conmon's first process
  *        is waited for, the container's pid is read from the sync pipe ({"data": PID}), then CMD2
  *        (RUNTIME start ID) runs. Fails (1) if any step fails.
@@ -48,7 +48,8 @@ static pid_t spawn(char **argv, const char *in, const char *log, int fd3, int fd
 
         if (pid != 0)
                 return pid;
-        int i = open(in, O_RDONLY | O_CLOEXEC), o = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+        int i = open(in, O_RDONLY | O_CLOEXEC),
+            o = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
         if (i < 0 || o < 0 || dup2(i, 0) < 0 || dup2(o, 1) < 0 || dup2(o, 2) < 0)
                 _exit(127);
         if (fd3 >= 0 && (dup2(fd3, 3) < 0 || dup2(fd4, 4) < 0))
@@ -115,7 +116,8 @@ static int cmd_start(int argc, char **argv) {
 
         double t0 = now_us();
         if (!conmon) {
-                if (wait_ok(spawn(cmd, in, log, -1, -1), cmd[0]) || (cmd2 && wait_ok(spawn(cmd2, in, log, -1, -1), cmd2[0])))
+                if (wait_ok(spawn(cmd, in, log, -1, -1), cmd[0]) ||
+                    (cmd2 && wait_ok(spawn(cmd2, in, log, -1, -1), cmd2[0])))
                         return 1;
         } else {
                 int sync[2], start[2];
@@ -197,7 +199,8 @@ int main(int argc, char **argv) {
                 return cmd_start(argc, argv);
         if (argc == 5 && strcmp(argv[1], "exit") == 0)
                 return cmd_exit(argv);
-        fprintf(stderr, "usage: shim-helper start ID IN LOG plain|conmon CMD... [+ CMD2...]\n"
-                        "       shim-helper exit DIR NAME PID\n");
+        fprintf(stderr,
+                "usage: shim-helper start ID IN LOG plain|conmon CMD... [+ CMD2...]\n"
+                "       shim-helper exit DIR NAME PID\n");
         return 2;
 }

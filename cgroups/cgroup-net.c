@@ -38,7 +38,8 @@ static int parse_counters(const char *p, const char *end, uint64_t v[static 16])
  * interface's name has no ':' and no blank (dev_valid_name()). */
 int cg_stats_net_dev(const char *text, CgroupStats *st) {
         st->n_net = 0;
-        for (const char *line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+        for (const char *line = text; line && *line;
+             line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
                 const char *end = strchrnul(line, '\n'), *colon = memchr(line, ':', (size_t) (end - line));
                 const char *name = line + strspn(line, " ");
                 uint64_t v[16];
@@ -92,7 +93,8 @@ int cgroup_get_net_stats(pid_t pid, int pidfd, CgroupStats *st) {
         if (fstatat(proc, "ns/net", &theirs, 0) < 0 || stat("/proc/self/ns/net", &ours) < 0)
                 return errno == ENOENT ? -ESRCH : -errno;
         if (theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino) {
-                st->n_net = 0; /* the caller's namespace, the host's counters: none of them the container's */
+                st->n_net =
+                        0; /* the caller's namespace, the host's counters: none of them the container's */
                 return 0;
         }
         r = cg_read_at(proc, "net/dev", &text);

@@ -29,7 +29,9 @@ static void format_rule(const CgroupDeviceRule *d, char *buf, size_t size) {
  * of its own, on one fd per file rather than an open and a close per rule. */
 static int rule_fd(const CgroupDir *dir, bool allow, int fds[static 2]) {
         if (fds[allow] < 0)
-                fds[allow] = openat(dir->fd, allow ? "devices.allow" : "devices.deny", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+                fds[allow] = openat(dir->fd,
+                                    allow ? "devices.allow" : "devices.deny",
+                                    O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
         return fds[allow] < 0 ? -errno : fds[allow];
 }
 

@@ -547,7 +547,8 @@ static void test_enter(void) {
         /* In the group of every hierarchy, the cgroup2 tracking group too: nothing left behind. */
         for (CgroupController k = 0; k < _CGROUP_CONTROLLER_MAX; k++)
                 if (host->v1[k].mount)
-                        tap_ok(cg_proc_cgroup_in(buf, cgroup_controller_to_string(k), cgroup_get_group(cg, k)),
+                        tap_ok(cg_proc_cgroup_in(
+                                       buf, cgroup_controller_to_string(k), cgroup_get_group(cg, k)),
                                "the process entered the %s group by itself",
                                cgroup_controller_to_string(k));
         if (host->unified.mount)
