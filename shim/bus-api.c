@@ -322,50 +322,46 @@ static int method_stats(sd_bus_message *m, void *userdata, sd_bus_error *error) 
         return sd_bus_send(NULL, reply, NULL);
 }
 
-#define P_CHANGE SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
-#define P_CONST SD_BUS_VTABLE_PROPERTY_CONST
+/* One getter for the shared table (bus-api.h): the property's own, by name. */
+static int get_property(sd_bus *bus,
+                        const char *path,
+                        const char *iface,
+                        const char *property,
+                        sd_bus_message *reply,
+                        void *userdata,
+                        sd_bus_error *error) {
+        static const struct {
+                const char *name;
+                sd_bus_property_get_t get;
+        } getters[] = {
+                {"Id", get_string},
+                {"State", get_state},
+                {"Pid", get_pid},
+                {"ExitCode", get_exit},
+                {"ExitSignal", get_exit},
+                {"CoreDumped", get_exit},
+                {"OOMKilled", get_exit},
+                {"Bundle", get_string},
+                {"Runtime", get_string},
+                {"LogPath", get_log},
+                {"LogDropped", get_log},
+                {"Unit", get_string},
+                {"Owner", get_u},
+                {"StartedAtUSec", get_exit},
+                {"ExitedAtUSec", get_exit},
+                {"Generation", get_u},
+        };
 
-const sd_bus_vtable bus_api_container_vtable[] = {
-        SD_BUS_VTABLE_START(0),
-        SD_BUS_PROPERTY("Id", "s", get_string, 0, P_CONST),
-        SD_BUS_PROPERTY("State", "s", get_state, 0, P_CHANGE),
-        SD_BUS_PROPERTY("Pid", "u", get_pid, 0, P_CHANGE),
-        SD_BUS_PROPERTY("ExitCode", "i", get_exit, 0, P_CHANGE),
-        SD_BUS_PROPERTY("ExitSignal", "s", get_exit, 0, P_CHANGE),
-        SD_BUS_PROPERTY("CoreDumped", "b", get_exit, 0, P_CHANGE),
-        SD_BUS_PROPERTY("OOMKilled", "b", get_exit, 0, P_CHANGE),
-        SD_BUS_PROPERTY("Bundle", "s", get_string, 0, P_CONST),
-        SD_BUS_PROPERTY("Runtime", "s", get_string, 0, P_CONST),
-        SD_BUS_PROPERTY("LogPath", "s", get_log, 0, P_CONST),
-        SD_BUS_PROPERTY("LogDropped", "t", get_log, 0, P_CHANGE),
-        SD_BUS_PROPERTY("Unit", "s", get_string, 0, P_CHANGE),
-        SD_BUS_PROPERTY("Owner", "u", get_u, 0, P_CONST),
-        SD_BUS_PROPERTY("StartedAtUSec", "t", get_exit, 0, P_CHANGE),
-        SD_BUS_PROPERTY("ExitedAtUSec", "t", get_exit, 0, P_CHANGE),
-        SD_BUS_PROPERTY("Generation", "t", get_u, 0, P_CHANGE),
-        SD_BUS_METHOD_WITH_ARGS("Kill",
-                                SD_BUS_ARGS("s", signal, "b", all),
-                                SD_BUS_NO_RESULT,
-                                method_kill,
-                                SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("Stop",
-                                SD_BUS_ARGS("t", timeout_usec),
-                                SD_BUS_NO_RESULT,
-                                method_stop,
-                                SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS(
-                "Pause", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_pause_resume, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS(
-                "Resume", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_pause_resume, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("Wait",
-                                SD_BUS_NO_ARGS,
-                                SD_BUS_RESULT("i", exit_code, "s", signal, "b", oom_killed),
-                                method_wait,
-                                SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("Stats",
-                                SD_BUS_NO_ARGS,
-                                SD_BUS_RESULT("a{sv}", stats),
-                                method_stats,
-                                SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_VTABLE_END,
-};
+        for (size_t i = 0; i < ELEMENTSOF(getters); i++)
+                if (strcmp(property, getters[i].name) == 0)
+                        return getters[i].get(bus, path, iface, property, reply, userdata, error);
+        return -ENOENT;
+}
+
+const sd_bus_vtable bus_api_container_vtable[] = {SHIM_BUS_CONTAINER_VTABLE(get_property,
+                                                                            method_kill,
+                                                                            method_stop,
+                                                                            method_pause_resume,
+                                                                            method_pause_resume,
+                                                                            method_wait,
+                                                                            method_stats)};

@@ -184,53 +184,13 @@ static int method_forward(sd_bus_message *m, void *userdata, sd_bus_error *error
         return 1;
 }
 
-#define P_CHANGE SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
-#define P_CONST SD_BUS_VTABLE_PROPERTY_CONST
-
-static const sd_bus_vtable proxy_vtable[] = {
-        SD_BUS_VTABLE_START(0),
-        SD_BUS_PROPERTY("Id", "s", get_prop, 0, P_CONST),
-        SD_BUS_PROPERTY("State", "s", get_prop, 0, P_CHANGE),
-        SD_BUS_PROPERTY("Pid", "u", get_prop, 0, P_CHANGE),
-        SD_BUS_PROPERTY("ExitCode", "i", get_prop, 0, P_CHANGE),
-        SD_BUS_PROPERTY("ExitSignal", "s", get_prop, 0, P_CHANGE),
-        SD_BUS_PROPERTY("CoreDumped", "b", get_prop, 0, P_CHANGE),
-        SD_BUS_PROPERTY("OOMKilled", "b", get_prop, 0, P_CHANGE),
-        SD_BUS_PROPERTY("Bundle", "s", get_prop, 0, P_CHANGE),
-        SD_BUS_PROPERTY("Runtime", "s", get_prop, 0, P_CHANGE),
-        SD_BUS_PROPERTY("LogPath", "s", get_prop, 0, P_CHANGE),
-        SD_BUS_PROPERTY("LogDropped", "t", get_prop, 0, P_CHANGE),
-        SD_BUS_PROPERTY("Unit", "s", get_prop, 0, P_CHANGE),
-        SD_BUS_PROPERTY("Owner", "u", get_prop, 0, P_CHANGE),
-        SD_BUS_PROPERTY("StartedAtUSec", "t", get_prop, 0, P_CHANGE),
-        SD_BUS_PROPERTY("ExitedAtUSec", "t", get_prop, 0, P_CHANGE),
-        SD_BUS_PROPERTY("Generation", "t", get_prop, 0, P_CHANGE),
-        SD_BUS_METHOD_WITH_ARGS("Kill",
-                                SD_BUS_ARGS("s", signal, "b", all),
-                                SD_BUS_NO_RESULT,
-                                method_forward,
-                                SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("Stop",
-                                SD_BUS_ARGS("t", timeout_usec),
-                                SD_BUS_NO_RESULT,
-                                method_forward,
-                                SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS(
-                "Pause", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_forward, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS(
-                "Resume", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_forward, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("Wait",
-                                SD_BUS_NO_ARGS,
-                                SD_BUS_RESULT("i", exit_code, "s", signal, "b", oom_killed),
-                                method_forward,
-                                SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("Stats",
-                                SD_BUS_NO_ARGS,
-                                SD_BUS_RESULT("a{sv}", stats),
-                                method_forward,
-                                SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_VTABLE_END,
-};
+static const sd_bus_vtable proxy_vtable[] = {SHIM_BUS_CONTAINER_VTABLE(get_prop,
+                                                                       method_forward,
+                                                                       method_forward,
+                                                                       method_forward,
+                                                                       method_forward,
+                                                                       method_forward,
+                                                                       method_forward)};
 
 /* -- the object: published once its first properties are in ------------------------------------------ */
 
