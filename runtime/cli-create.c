@@ -112,23 +112,11 @@ static int find_tether_init(const char *self_exe, char *buf, size_t len) {
         static const char *const beside[] = {
                 "tether-init", "../init/static/tether-init", "../init/tether-init"};
         const char *env = getenv("TETHER_INIT");
-        char self[PATH_MAX / 2], *slash;
-        ssize_t n;
 
         if (env && *env)
                 return snprintf(buf, len, "%s", env) < (int) len && access(buf, X_OK) == 0 ? 0 : -ENOENT;
-        if (self_exe)
-                n = snprintf(self, sizeof(self), "%s", self_exe);
-        else
-                n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-        if (n < 0 || (size_t) n >= sizeof(self))
-                return n < 0 ? -errno : -ENAMETOOLONG;
-        self[n] = '\0';
-        slash = strrchr(self, '/');
-        if (slash)
-                *slash = '\0';
         for (size_t i = 0; i < ELEMENTSOF(beside); i++)
-                if (snprintf(buf, len, "%s/%s", self, beside[i]) < (int) len && access(buf, X_OK) == 0)
+                if (cli_beside_self(self_exe, beside[i], buf, len) >= 0 && access(buf, X_OK) == 0)
                         return 0;
         return -ENOENT;
 }

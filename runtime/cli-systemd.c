@@ -27,34 +27,12 @@ bool cli_have_systemd_driver(void) {
         return HAVE_SYSTEMD_DRIVER;
 }
 
-/* SYSTEMD_BUILD in the directory we were started from. */
-static int systemd_build_path(const GlobalOptions *g, char *buf, size_t size) {
-        char self[PATH_MAX];
-        char *slash;
-        ssize_t n;
-
-        if (g->self_exe)
-                n = snprintf(self, sizeof(self), "%s", g->self_exe);
-        else
-                n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-        if (n < 0 || (size_t) n >= sizeof(self))
-                return n < 0 ? -errno : -ENAMETOOLONG;
-        self[n] = '\0';
-        slash = strrchr(self, '/');
-        if (!slash)
-                return -ENOENT;
-        *slash = '\0';
-        if (snprintf(buf, size, "%s/%s", self, SYSTEMD_BUILD) >= (int) size)
-                return -ENAMETOOLONG;
-        return 0;
-}
-
 int cli_systemd_build_path(const GlobalOptions *g, char *buf, size_t size) {
         int r;
 
         if (HAVE_SYSTEMD_DRIVER)
                 return -ELOOP; /* we are it */
-        r = systemd_build_path(g, buf, size);
+        r = cli_beside_self(g->self_exe, SYSTEMD_BUILD, buf, size);
         if (r < 0)
                 return r;
         return access(buf, X_OK) < 0 ? -errno : 0;
@@ -66,7 +44,7 @@ int cli_systemd_switch(const GlobalOptions *g, const char *what) {
 
         if (HAVE_SYSTEMD_DRIVER)
                 return 0;
-        r = systemd_build_path(g, path, sizeof(path));
+        r = cli_beside_self(g->self_exe, SYSTEMD_BUILD, path, sizeof(path));
         if (r < 0)
                 return log_error_errno(
                         r, "%s needs the systemd cgroup driver, but tether's own path is unknown", what);

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -64,4 +65,23 @@ int cli_check_preserve_fds(const GlobalOptions *g, unsigned n) {
                                  g->inherited_fds_end),
                        -EBADF;
         return 0;
+}
+
+int cli_beside_self(const char *self_exe, const char *name, char *buf, size_t size) {
+        char self[PATH_MAX];
+        char *slash;
+        ssize_t n;
+
+        if (self_exe)
+                n = snprintf(self, sizeof(self), "%s", self_exe);
+        else
+                n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        if (n < 0 || (size_t) n >= sizeof(self))
+                return n < 0 ? -errno : -ENAMETOOLONG;
+        self[n] = '\0';
+        slash = strrchr(self, '/');
+        if (!slash)
+                return -ENOENT;
+        *slash = '\0';
+        return snprintf(buf, size, "%s/%s", self, name) >= (int) size ? -ENAMETOOLONG : 0;
 }

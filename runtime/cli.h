@@ -47,6 +47,10 @@ int cli_open_container(const GlobalOptions *g, const char *id, int *ret_root_fd,
  * logs and returns -EBADF if not. */
 int cli_check_preserve_fds(const GlobalOptions *g, unsigned n);
 
+/* name (or a relative path) in the directory tether was started from: self_exe (GlobalOptions), else
+ * /proc/self/exe's. Whether it is there is the caller's to check. */
+int cli_beside_self(const char *self_exe, const char *name, char *buf, size_t size);
+
 /* The systemd cgroup driver is in tether-systemd (cli-systemd.c). Whether this binary has it; the path of
  * the one that has (-ELOOP: this one; else -errno if it is not there). */
 bool cli_have_systemd_driver(void);
