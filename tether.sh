@@ -13,6 +13,9 @@ cd "$(dirname "$(readlink -f "$0")")"
 
 BUILD_PACKAGES=(meson ninja-build pkg-config gcc git musl-tools scdoc
                 libsystemd-dev libev-dev libseccomp-dev libcap-dev libjansson-dev)
+# What building libsystemd from Debian's source takes (build-aux/libsystemd-static.sh): dpkg-source,
+# and systemd's own configure requirements.
+BUILD_PACKAGES+=(dpkg-dev gperf libmount-dev python3-jinja2)
 # podman, docker.io and containerd: the engines tests drive them with tether as their runtime (their
 # services are never started; the tests start private daemons). iproute2: network namespaces by path.
 # crun: tether-shim drives it as it drives tether (test_shim.py). dbus (dbus-daemon) and systemd (busctl):
@@ -60,10 +63,22 @@ build() {
                 say "configuring $dir"
                 meson setup "$dir" "${opts[@]}" >/dev/null
         elif [ ${#opts[@]} -gt 0 ]; then
-                meson configure "$dir" "${opts[@]}" >/dev/null
+                # An option newer than the directory's configuration needs a reconfigure to be known.
+                meson configure "$dir" "${opts[@]}" >/dev/null 2>&1 ||
+                        meson setup --reconfigure "$dir" "${opts[@]}" >/dev/null
         fi
         say "building $dir"
         ninja -C "$dir" >/dev/null || ninja -C "$dir"
+}
+
+# Prints the static libsystemd object for tether-shim and shimctl (meson.build says why), built once from
+# Debian's source into .cache/ (later builds need no network); prints nothing, and the two link the shared
+# library, when it cannot be built.
+libsystemd_static() {
+        local dir=.cache/libsystemd-static
+        say "static libsystemd for tether-shim and shimctl ($dir)"
+        build-aux/libsystemd-static.sh "$dir" ||
+                say "WARNING: no static libsystemd, tether-shim and shimctl link the shared one (more memory per shim)"
 }
 
 cmd_deps() {
@@ -75,7 +90,7 @@ cmd_build() {
         if [ "${1:-}" = --sanitize ]; then
                 build build-asan -Db_sanitize=address,undefined -Db_lundef=false
         else
-                build build
+                build build -Dlibsystemd_static="$(libsystemd_static)"
         fi
 }
 
