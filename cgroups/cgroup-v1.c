@@ -44,11 +44,15 @@ static int v1_check(Cgroup *cg, const CgroupResources *res) {
 }
 
 /* A new cpuset group starts with no cpus and no mems, which no task may join: give each group we made the
- * parent's, top down (containers/crun:src/libcrun/cgroup-setup.c initialize_cpuset_subsystem_rec). */
-static int cpuset_init(Cgroup *cg, CgroupDir *dir) {
+ * parent's, top down (containers/crun:src/libcrun/cgroup-setup.c initialize_cpuset_subsystem_rec). A
+ * parent that another create made a moment ago may still be empty (its maker has not written it yet: two
+ * containers started at once below a new parent), so an ancestor that is empty gets its parent's too,
+ * and only then: an empty cpuset group can hold no task, no one else's is changed (runc's
+ * cpusetCopyIfNeeded, opencontainers/runc:libcontainer/cgroups/fs/cpuset.go). */
+static int cpuset_init(Cgroup *cg, CgroupDir *dir, const char *mount) {
         static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
         _cleanup_free_ char *p = NULL;
-        size_t top;
+        size_t top, len = strlen(dir->path);
 
         if (!dir->created_top)
                 return 0;
@@ -56,9 +60,9 @@ static int cpuset_init(Cgroup *cg, CgroupDir *dir) {
         if (!p)
                 return -ENOMEM;
         top = strlen(dir->created_top);
-        for (size_t end = top; end <= strlen(dir->path); end++) {
+        for (size_t end = strlen(mount) + 1; end <= len; end++) {
                 _cleanup_close_ int parent = -EBADF, own = -EBADF;
-                bool leaf = dir->path[end] == '\0';
+                bool leaf = end == len, ours = end >= top;
                 char *slash;
                 int child;
 
@@ -78,11 +82,19 @@ static int cpuset_init(Cgroup *cg, CgroupDir *dir) {
                         _cleanup_free_ char *v = NULL;
                         int r;
 
+                        if (!ours) {
+                                r = cg_read_at(child, files[i], &v);
+                                if (r < 0)
+                                        return cg_fail(cg, r, "%s of %.*s", files[i], (int) end, dir->path);
+                                if (v[strspn(v, " \n")] != '\0')
+                                        continue; /* set: not ours to touch */
+                                free(TAKE_PTR(v));
+                        }
                         r = cg_read_at(parent, files[i], &v);
                         if (r >= 0)
                                 r = cg_write_at(child, files[i], v);
                         if (r < 0)
-                                return cg_fail(cg, r, "%s of %s", files[i], dir->path);
+                                return cg_fail(cg, r, "%s of %.*s", files[i], (int) end, dir->path);
                 }
         }
         return 0;
@@ -98,7 +110,7 @@ static int v1_create(Cgroup *cg) {
                 if (r < 0)
                         return cg_fail(cg, r, "%s group %s", cgroup_controller_to_string(c), cg->v1[c].path);
                 if (c == CGROUP_CONTROLLER_CPUSET) {
-                        r = cpuset_init(cg, &cg->v1[c]);
+                        r = cpuset_init(cg, &cg->v1[c], cg->host->v1[c].mount);
                         if (r < 0)
                                 return r;
                 }

@@ -581,6 +581,101 @@ static void test_exists(void) {
         test_group_destroy(host, cg, "exists");
 }
 
+/* --- cpuset: a parent that a concurrent create made and has not filled yet --- */
+
+static void child_nothing(int report) {
+}
+
+/* A cpuset file of the test's group name (below the test's parent); "" if unreadable. */
+static void cpuset_value(const char *name, const char *file, char *buf, size_t size) {
+        char p[PATH_MAX];
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *v = NULL;
+
+        test_hier_path(&host->v1[CGROUP_CONTROLLER_CPUSET], name, p, sizeof(p));
+        fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        snprintf(buf, size, "%s", fd >= 0 && cg_read_at(fd, file, &v) >= 0 ? v : "");
+        buf[strcspn(buf, "\n")] = '\0';
+}
+
+/* mkdir of the test's group name in the cpuset hierarchy by hand, as another create's first step; with
+ * cpus, that set too (the group of someone who chose its cpus). */
+static bool cpuset_mkdir(const char *name, const char *cpus) {
+        char p[PATH_MAX];
+        _cleanup_close_ int fd = -EBADF;
+
+        test_hier_path(&host->v1[CGROUP_CONTROLLER_CPUSET], NULL, p, sizeof(p));
+        (void) mkdir(p, 0755); /* the test's parent: the earlier tests' groups may have removed it */
+        fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 || mkdirat(fd, name, 0755) < 0)
+                return false;
+        safe_close(fd);
+        test_hier_path(&host->v1[CGROUP_CONTROLLER_CPUSET], name, p, sizeof(p));
+        fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        return fd >= 0 && (!cpus || (cg_write_at(fd, "cpuset.mems", "0") >= 0 &&
+                                     cg_write_at(fd, "cpuset.cpus", cpus) >= 0));
+}
+
+/* The middle group in every hierarchy (create made it there, the test in cpuset), once its leaf is gone. */
+static void middle_remove(const char *name) {
+        char p[PATH_MAX];
+
+        for (CgroupController c = 0; c < _CGROUP_CONTROLLER_MAX; c++)
+                if (host->v1[c].mount) {
+                        test_hier_path(&host->v1[c], name, p, sizeof(p));
+                        (void) rmdir(p);
+                }
+        if (host->unified.mount) {
+                test_hier_path(&host->unified, name, p, sizeof(p));
+                (void) rmdir(p);
+        }
+        tap_ok(!test_group_exists(host, name), "group %s is gone from every hierarchy", name);
+}
+
+static void test_cpuset_empty_parent(void) {
+        char parent_cpus[256], v[256];
+        Child c = {.pidfd = -1, .report = -1};
+        Cgroup *cg;
+        siginfo_t si;
+
+        if (!host->v1[CGROUP_CONTROLLER_CPUSET].mount) {
+                tap_skip("cpuset groups below an empty parent", "no cpuset hierarchy");
+                return;
+        }
+        /* Two containers started at once below a new parent: the first has made it, not yet filled it. */
+        if (!tap_ok(cpuset_mkdir("cpm", NULL), "a middle cpuset group, empty"))
+                return;
+        cg = test_group(host, "cpm/leaf", NULL);
+        if (cg) {
+                cpuset_value(NULL, "cpuset.cpus", parent_cpus, sizeof(parent_cpus));
+                cpuset_value("cpm", "cpuset.cpus", v, sizeof(v));
+                TAP_EQ_STR(v, parent_cpus);
+                cpuset_value("cpm/leaf", "cpuset.cpus", v, sizeof(v));
+                TAP_EQ_STR(v, parent_cpus);
+                cpuset_value("cpm/leaf", "cpuset.mems", v, sizeof(v));
+                tap_ok(v[0] != '\0', "the leaf has mems: %s", v);
+                /* a task may join it (with empty cpus or mems: ENOSPC) */
+                TAP_EQ_INT(test_spawn(cg, child_nothing, &c), 0);
+                TAP_EQ_INT(test_wait(&c, 10000, &si), 0);
+                test_child_done(&c);
+                test_group_destroy(host, cg, "cpm/leaf");
+        }
+        middle_remove("cpm");
+
+        /* A middle group someone set is not ours: left as it is, and the leaf gets its cpus. */
+        if (!tap_ok(cpuset_mkdir("cps", "0"), "a middle cpuset group with cpus 0"))
+                return;
+        cg = test_group(host, "cps/leaf", NULL);
+        if (cg) {
+                cpuset_value("cps", "cpuset.cpus", v, sizeof(v));
+                TAP_EQ_STR(v, "0");
+                cpuset_value("cps/leaf", "cpuset.cpus", v, sizeof(v));
+                TAP_EQ_STR(v, "0");
+                test_group_destroy(host, cg, "cps/leaf");
+        }
+        middle_remove("cps");
+}
+
 int main(void) {
         _cleanup_(cgroup_host_freep) CgroupHost *h = NULL;
 
@@ -616,6 +711,7 @@ int main(void) {
         test_bad_input();
         test_exists();
         test_enter();
+        test_cpuset_empty_parent();
 
         test_reap_orphans();
         test_parent_remove(h);
