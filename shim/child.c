@@ -83,3 +83,16 @@ int child_reap(Child *c, int block, int *ret_code, int *ret_status) {
 void child_done(Child *c) {
         c->pidfd = safe_close(c->pidfd);
 }
+
+bool ready_line_read(int fd, char *buf, size_t size) {
+        size_t len = 0;
+        ssize_t n;
+
+        while (len < size - 1 && (n = read(fd, buf + len, size - 1 - len)) != 0)
+                if (n > 0)
+                        len += (size_t) n;
+                else if (errno != EINTR)
+                        break;
+        buf[len] = '\0';
+        return strncmp(buf, "ok ", 3) == 0;
+}

@@ -3,6 +3,8 @@
 /* Runs a program as the shim's child (the runtime's create, start, kill, delete), held by a pidfd from
  * the start: the child stays ours, unreaped, until waitid(P_PIDFD) collects it. Library code. */
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 typedef struct Child {
@@ -22,3 +24,7 @@ int spawn_child(char *const argv[], int in_fd, int out_fd, int err_fd, Child *re
 int child_reap(Child *c, int block, int *ret_code, int *ret_status);
 
 void child_done(Child *c);
+
+/* The starter's side of a shim's start (tether-shim's detach, shimctl run): reads the ready line from fd
+ * to its end. true for "ok PID"; else false, with the shim's error in buf ("" if it said nothing). */
+bool ready_line_read(int fd, char *buf, size_t size);

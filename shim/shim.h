@@ -44,6 +44,7 @@ typedef struct ShimOptions {
         double linger; /* seconds to answer after the exit */
         double stop_timeout; /* Stop's default before SIGKILL */
         bool foreground; /* no fork: under systemd, or a test's own child */
+        int ready_fd; /* >= 0: the starter made our session and reads "ok PID" or the error here: no fork */
         const char
                 *ready_file; /* with foreground: where "ok PID" or the error goes (a FIFO shimctl reads) */
         bool delegated; /* run as a service with Delegate=yes: the shim moves into a leaf (delegate.c) */

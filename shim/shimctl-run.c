@@ -4,7 +4,9 @@
  * follows the log and exits with the container's code. */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "child.h"
 #include "macro.h"
 #include "shimctl.h"
 
@@ -57,21 +60,58 @@ static int push(char ***v, size_t *n, const char *a) {
         return 0;
 }
 
-/* Runs argv and waits for it: its exit status, or -errno if it could not run. */
+/* Runs argv and waits for it: its exit status, or -errno if it could not run. posix_spawn (a vfork, no
+ * copy of our page tables) because the shim's start is on every container's start path. */
 static int run_wait(char **argv) {
-        pid_t pid = fork();
-        int status;
+        pid_t pid;
+        int status, r;
 
-        if (pid < 0)
-                return -errno;
-        if (pid == 0) {
-                execvp(argv[0], argv);
-                fprintf(stderr, "shimctl: cannot execute '%s': %m\n", argv[0]);
-                _exit(127);
-        }
+        r = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
+        if (r != 0)
+                return -r;
         if (waitpid(pid, &status, 0) < 0)
                 return -errno;
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Starts the shim in a session of its own and returns once it says the container runs: 0, or 1 with its
+ * error on our stderr (or -errno if it could not run). The shim reports on a pipe (--ready-fd) and does
+ * not fork to detach: we made its session (tether-shim.c, take_ready_fd). It stays our child until we
+ * exit, which neither waits for it nor signals it. */
+static int start_shim(char ***argv, size_t *n) {
+        _cleanup_close_ int ready_r = -EBADF, ready_w = -EBADF;
+        posix_spawnattr_t attr;
+        char fd_arg[16], buf[1024];
+        pid_t pid;
+        int p[2], r, status;
+
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return -errno;
+        ready_r = p[0];
+        ready_w = p[1];
+        if (fcntl(ready_w, F_SETFD, 0) < 0) /* the shim's, inherited: it sets FD_CLOEXEC again */
+                return -errno;
+        snprintf(fd_arg, sizeof(fd_arg), "%d", ready_w);
+        if (push(argv, n, "--ready-fd") < 0 || push(argv, n, fd_arg) < 0)
+                return -ENOMEM;
+        r = posix_spawnattr_init(&attr);
+        if (r == 0)
+                r = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
+        if (r == 0)
+                r = posix_spawn(&pid, (*argv)[0], NULL, &attr, *argv, environ);
+        (void) posix_spawnattr_destroy(&attr);
+        if (r != 0)
+                return -r;
+        ready_w = safe_close(ready_w);
+        if (ready_line_read(ready_r, buf, sizeof(buf)))
+                return 0;
+        if (buf[0]) /* the shim's own words, as its starter always printed them */
+                fprintf(stderr, "tether-shim: %s", buf);
+        else if (waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) != 0)
+                ; /* failed before it could report: its error is on our stderr already */
+        else
+                fprintf(stderr, "tether-shim: the shim ended before the container ran\n");
+        return 1;
 }
 
 static const struct option run_options[] = {{"name", required_argument, NULL, 'N'},
@@ -381,8 +421,7 @@ int verb_run(const Ctl *c, int argc, char **argv) {
         for (size_t i = 0; i < a.n_shim_args; i++)
                 if (push(&shim, &n, a.shim_args[i]) < 0)
                         return ctl_error("out of memory");
-        /* the shim's starter returns once the container runs; its error is already on our stderr */
-        r = run_wait(shim);
+        r = start_shim(&shim, &n);
         if (r != 0) {
                 if (a.rootfs) { /* the shim left nothing; neither do we */
                         remove_bundle(&a);

@@ -323,18 +323,13 @@ static void on_container_exit(struct ev_loop *loop, ev_io *w, int revents) {
 }
 
 /* The container's group, found from its first process, for the OOM count at its end and for Stats. None
- * is no error: a container may run without a cgroup of its own (--cgroup-manager disabled). */
+ * is no error: a container may run without a cgroup of its own (--cgroup-manager disabled). The host's
+ * layout was read while create ran (shim_start): only the group's lookup is between create and start. */
 static void open_cgroup(Shim *s) {
-        CgroupHost *host = NULL;
         Cgroup *cg = NULL;
 
-        if (cgroup_host_detect(&host) < 0)
+        if (!s->cgroup_host || cgroup_open_pid(s->cgroup_host, s->container.pid, &cg, NULL) < 0)
                 return;
-        if (cgroup_open_pid(host, s->container.pid, &cg, NULL) < 0) {
-                cgroup_host_free(host);
-                return;
-        }
-        s->cgroup_host = host;
         s->cgroup = cg;
         s->have_oom_count = cgroup_oom_kill_count(cg, &s->oom_kills_at_start, NULL) >= 0;
 }
@@ -450,6 +445,16 @@ int shim_start(Shim *s) {
         r = call_spawn(s, "create", args, NULL, w[0], w[1], on_created, NULL);
         safe_close(w[0]);
         safe_close(w[1]);
+        if (r < 0) /* a runtime not found, most often: the starter hears which */
+                snprintf(s->fail_message,
+                         sizeof(s->fail_message),
+                         "container '%s': cannot run the runtime '%s': %s",
+                         s->o->id,
+                         s->o->runtime,
+                         strerror(-r));
+        /* the cgroup mounts' layout, read while create runs on the other CPU, off the start's path */
+        if (r >= 0 && cgroup_host_detect(&s->cgroup_host) < 0)
+                s->cgroup_host = NULL;
         return r;
 }
 

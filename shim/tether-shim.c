@@ -36,7 +36,7 @@ static const char usage_text[] =
         "Usage: tether-shim --id ID --bundle DIR [--runtime PATH] [--runtime-arg ARG]... [--state-dir DIR]\n"
         "                   [--log-driver file|journald|none] [--log-path FILE] [--log-max-size BYTES]\n"
         "                   [--log-max-files N] [--linger SECONDS] [--stop-timeout SECONDS]\n"
-        "                   [--foreground [--ready-file FIFO] [--delegated]]\n"
+        "                   [--foreground [--ready-file FIFO] [--delegated] | --ready-fd FD]\n"
         "\n"
         "The parent of one container: runs RUNTIME create and start, keeps the container's stdout and\n"
         "stderr in its log, records how it ended in STATE/ID/exit.json, serves its status on STATE/ID/bus.\n"
@@ -110,6 +110,7 @@ enum {
         OPT_FOREGROUND,
         OPT_READY_FILE,
         OPT_DELEGATED,
+        OPT_READY_FD,
 };
 
 static int parse_option(int c, const char *arg, ShimOptions *o) {
@@ -169,6 +170,12 @@ static int parse_option(int c, const char *arg, ShimOptions *o) {
         case OPT_DELEGATED:
                 o->delegated = true;
                 return 0;
+        case OPT_READY_FD:
+                if (parse_u64(arg, &v) < 0 || v <= STDERR_FILENO || v > INT_MAX ||
+                    fcntl((int) v, F_GETFD) < 0)
+                        return -EINVAL;
+                o->ready_fd = (int) v;
+                return 0;
         }
         return -EINVAL;
 }
@@ -189,6 +196,7 @@ static int parse_args(int argc, char **argv, ShimOptions *o) {
                 {"foreground", no_argument, NULL, OPT_FOREGROUND},
                 {"ready-file", required_argument, NULL, OPT_READY_FILE},
                 {"delegated", no_argument, NULL, OPT_DELEGATED},
+                {"ready-fd", required_argument, NULL, OPT_READY_FD},
                 {"help", no_argument, NULL, 'h'},
                 {}};
         int c, longindex;
@@ -213,6 +221,8 @@ static int parse_args(int argc, char **argv, ShimOptions *o) {
                 return usage_error(
                         "invalid container id '%s': expected 1 to 128 of [A-Za-z0-9_.-], starting with a letter or digit",
                         o->id);
+        if (o->foreground && o->ready_fd >= 0)
+                return usage_error("--ready-fd and --foreground exclude each other");
         if (o->state_dir[0] != '/' || (o->log_path && o->log_path[0] != '/'))
                 return usage_error("--state-dir and --log-path must be absolute paths");
         return 0;
@@ -282,13 +292,40 @@ static void remove_state_dir(const ShimOptions *o, int dir_fd) {
         (void) rmdir(path);
 }
 
+/* A session of its own, its stdio on /dev/null but stderr, which goes to STATE/ID/shim.log: killing the
+ * starter, its session or its terminal reaches neither shim nor container. */
+static int become_daemon(int dir_fd) {
+        _cleanup_close_ int null_fd = -EBADF, log_fd = -EBADF;
+
+        if (getsid(0) != getpid() && setsid() < 0)
+                return -errno;
+        null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+        log_fd = openat(dir_fd, SHIM_LOG_FILE, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 || dup2(null_fd, STDOUT_FILENO) < 0 ||
+            dup2(log_fd >= 0 ? log_fd : null_fd, STDERR_FILENO) < 0)
+                return -errno;
+        return 0;
+}
+
+/* --ready-fd: shimctl spawned us in a session of our own (POSIX_SPAWN_SETSID) and reads the ready line
+ * itself, which spares a fork on every container's start path. */
+static int take_ready_fd(int dir_fd, int fd, int *ret_ready_fd) {
+        int r;
+
+        if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) /* the runtime and the container must not hold it */
+                return -errno;
+        r = become_daemon(dir_fd);
+        if (r < 0)
+                return r;
+        *ret_ready_fd = fd;
+        return 0;
+}
+
 /* The starter waits for one line on the pipe and exits with it: 0 for "ok PID", else 1 and the error on
- * stderr. The shim goes on in a session of its own, its stdio on /dev/null but stderr, which goes to
- * STATE/ID/shim.log: killing the starter, its session or its terminal reaches neither shim nor container. */
+ * stderr. The shim goes on as a daemon (become_daemon). */
 static int detach(int dir_fd, int *ret_ready_fd) {
         char buf[1024];
-        int p[2], null_fd, log_fd;
-        ssize_t n, len = 0;
+        int p[2], r;
         pid_t pid;
 
         if (pipe2(p, O_CLOEXEC) < 0)
@@ -298,30 +335,17 @@ static int detach(int dir_fd, int *ret_ready_fd) {
                 return -errno;
         if (pid > 0) {
                 close(p[1]);
-                while (len < (ssize_t) sizeof(buf) - 1 &&
-                       (n = read(p[0], buf + len, sizeof(buf) - 1 - (size_t) len)) != 0)
-                        if (n > 0)
-                                len += n;
-                        else if (errno != EINTR)
-                                break;
-                buf[len] = '\0';
-                if (strncmp(buf, "ok ", 3) == 0)
+                if (ready_line_read(p[0], buf, sizeof(buf)))
                         _exit(0);
                 fprintf(stderr,
                         "tether-shim: %s",
-                        len > 0 ? buf : "the shim ended before the container ran\n");
+                        buf[0] ? buf : "the shim ended before the container ran\n");
                 _exit(1);
         }
         close(p[0]);
-        if (setsid() < 0)
-                return -errno;
-        null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-        log_fd = openat(dir_fd, SHIM_LOG_FILE, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 || dup2(null_fd, STDOUT_FILENO) < 0 ||
-            dup2(log_fd >= 0 ? log_fd : null_fd, STDERR_FILENO) < 0)
-                return -errno;
-        safe_close(null_fd);
-        safe_close(log_fd);
+        r = become_daemon(dir_fd);
+        if (r < 0)
+                return r;
         *ret_ready_fd = p[1];
         return 0;
 }
@@ -424,6 +448,7 @@ int main(int argc, char **argv) {
                 .log_max_files = 1,
                 .linger = 0,
                 .stop_timeout = 10,
+                .ready_fd = -EBADF,
         };
         Shim s = {.dir_fd = -EBADF,
                   .ready_fd = -EBADF,
@@ -477,7 +502,9 @@ int main(int argc, char **argv) {
                 s.ready_fd = r >= 0 ? r : -EBADF;
                 if (!o.ready_file)
                         r = 0;
-        } else
+        } else if (o.ready_fd >= 0)
+                r = take_ready_fd(s.dir_fd, o.ready_fd, &s.ready_fd);
+        else
                 r = detach(s.dir_fd, &s.ready_fd);
         if (r < 0) {
                 fprintf(stderr, "tether-shim: container '%s': cannot detach: %s\n", o.id, strerror(-r));

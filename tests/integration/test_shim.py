@@ -377,6 +377,9 @@ def test_bad_input_is_refused_and_leaves_nothing(shims, rt):
     r = subprocess.run([SHIM, "--id", "x", "--bundle", bundle, "--log-driver", "syslog"], capture_output=True,
                        text=True, timeout=TIMEOUT)
     assert r.returncode == 2 and "invalid value 'syslog' for '--log-driver'" in r.stderr, r.stderr
+    r = subprocess.run([SHIM, "--id", "x", "--bundle", bundle, "--ready-fd", "99"], capture_output=True,
+                       text=True, timeout=TIMEOUT)
+    assert r.returncode == 2 and "invalid value '99' for '--ready-fd'" in r.stderr, r.stderr
     r = subprocess.run(shims.argv("nob", os.path.join(rt.work, "no-such-bundle")), capture_output=True,
                        text=True, timeout=TIMEOUT)
     assert r.returncode == 1 and "container 'nob': bundle" in r.stderr, r.stderr
@@ -487,6 +490,12 @@ def test_shimctl_bad_input(shims, rt):
     assert r.returncode == 1 and "container 'bad'" in r.stderr and "/no/such/program" in r.stderr, r.stderr
     assert not os.path.exists(shims.path("bad", "."))
     assert not os.path.exists(os.path.join(shims.state, ".bundles", "bad"))
+    # a runtime that is not there: named, and nothing left
+    r = shimctl(shims, "run", "--name", "nort", "--bundle", rt.bundle(sh(rt, "true")), "--runtime",
+                "/no/such/runtime")
+    assert r.returncode == 1 and "container 'nort': cannot run the runtime '/no/such/runtime'" in r.stderr, \
+        r.stderr
+    assert not os.path.exists(shims.path("nort", "."))
     rt.assert_nothing_left()
 
 
@@ -502,6 +511,9 @@ def test_sigkill_of_shimctl_run_leaves_the_container_running(shims, rt):
                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
     try:
         assert p.stdout.readline() == "up\n"   # it runs, and shimctl follows its log
+        # shimctl spawned the shim (--ready-fd, no fork of its own): a session of its own all the same
+        shim = shims.shim_pid("fgk")
+        assert os.getsid(shim) == shim and os.getsid(shim) != os.getsid(p.pid)
         p.kill()
         p.wait(TIMEOUT)
     finally:
