@@ -196,7 +196,10 @@ static int info_from_shim(const Ctl *c, const char *id, ContainerInfo *info) {
                                "s",
                                SHIM_BUS_INTERFACE);
         if (r < 0 && t.dest &&
-            sd_bus_error_has_names(&error, SD_BUS_ERROR_UNKNOWN_OBJECT, SD_BUS_ERROR_UNKNOWN_INTERFACE))
+            sd_bus_error_has_names(&error,
+                                   SHIM_BUS_ERROR_NO_SUCH_CONTAINER,
+                                   SD_BUS_ERROR_UNKNOWN_OBJECT,
+                                   SD_BUS_ERROR_UNKNOWN_INTERFACE))
                 r = -ENOENT; /* tether-busd publishes no such container */
         sd_bus_error_free(&error);
         if (r < 0)

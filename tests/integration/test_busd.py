@@ -168,6 +168,22 @@ def test_unprivileged_callers_read_but_cannot_change(busd, shims, rt):
     assert r.returncode == 0 and "MemoryUsage" in r.stdout, r.stderr
 
 
+def test_a_call_to_an_unknown_container_gets_a_named_error(busd, shims, rt):
+    shims.start("known", sh(rt, "sleep 600"))
+    busd.until(lambda: busd.prop("known", "State") == 's "running"', "State running")
+    # dbus-send prints the error's name, which busctl does not
+    for member, args in ((f"{IFACE}.Kill", ["string:TERM", "boolean:false"]),
+                         ("org.freedesktop.DBus.Properties.Get", [f"string:{IFACE}", "string:State"])):
+        r = subprocess.run(["dbus-send", f"--bus={busd.address}", "--print-reply",
+                            "--dest=io.tether.Shim1", path("no-such"), member, *args],
+                           capture_output=True, text=True, timeout=TIMEOUT)
+        assert r.returncode != 0, r.stdout
+        assert "Error io.tether.Shim1.Error.NoSuchContainer: no such container 'no-such'" in r.stderr, r.stderr
+    # the known one, and the root's object manager, answer as before
+    assert busd.prop("known", "State") == 's "running"'
+    assert busd.objects() == [path("known")]
+
+
 def test_wait_through_the_bus_and_the_record_after_the_shim(busd, shims, rt):
     shims.start("wt", sh(rt, "sleep 600"))
     busd.until(lambda: busd.prop("wt", "State") == 's "running"', "State running")
