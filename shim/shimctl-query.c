@@ -470,21 +470,25 @@ static int end_shim(const Ctl *c, const char *id) {
 }
 
 int verb_rm(const Ctl *c, int argc, char **argv) {
-        static const char usage[] = "ID [--force]";
+        static const char usage[] = "ID [--force] [--ignore]";
         static const char *const files[] = {
                 "exit.json", "ctr.log", "shim.log", "pid", "shim.pid", "bus", "lock"};
-        static const struct option options[] = {
-                {"force", no_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {}};
+        static const struct option options[] = {{"force", no_argument, NULL, 'f'},
+                                                {"ignore", no_argument, NULL, 'i'},
+                                                {"help", no_argument, NULL, 'h'},
+                                                {}};
         _cleanup_close_ int dir_fd = -EBADF;
         ContainerInfo info;
-        bool force = false;
+        bool force = false, ignore = false;
         char path[PATH_MAX];
         const char *id;
         int o, r;
 
-        while ((o = getopt_long(argc, argv, ":fh", options, NULL)) >= 0)
+        while ((o = getopt_long(argc, argv, ":fih", options, NULL)) >= 0)
                 if (o == 'f')
                         force = true;
+                else if (o == 'i')
+                        ignore = true;
                 else if (o == 'h')
                         return printf("Usage: shimctl rm %s\n", usage), 0;
                 else
@@ -493,6 +497,8 @@ int verb_rm(const Ctl *c, int argc, char **argv) {
                 return ctl_usage("rm", usage, "expected exactly one container id");
         id = argv[optind];
         r = ctl_info(c, id, &info);
+        if (r == -ENOENT && ignore) /* podman rm --ignore: a unit's ExecStartPre before the first start */
+                return 0;
         if (r < 0)
                 return ctl_errno(r, id, "cannot read its state");
         if (info.live && strcmp(info.state, "stopped") != 0) {

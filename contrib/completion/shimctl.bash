@@ -105,7 +105,7 @@ _shimctl() {
         kill) opts="--all --help" ;;
         stop) opts="-t --time --help" ;;
         logs) opts="-f --follow --tail --help" ;;
-        rm) opts="--force --help" ;;
+        rm) opts="--force --ignore --help" ;;
         esac
         case $prev in
         -t | --time | --tail) return ;;

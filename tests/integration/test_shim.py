@@ -478,6 +478,12 @@ def test_shimctl_bad_input(shims, rt):
     assert r.returncode == 1 and "invalid container id '../x'" in r.stderr
     r = shimctl(shims, "status", "nope")
     assert r.returncode == 1 and "no such container 'nope'" in r.stderr
+    r = shimctl(shims, "rm", "nope")
+    assert r.returncode == 1 and "no such container 'nope'" in r.stderr
+    r = shimctl(shims, "rm", "--ignore", "nope")   # podman rm --ignore: nothing there is no error
+    assert (r.returncode, r.stderr) == (0, "")
+    r = shimctl(shims, "rm", "--ignore", "../x")   # but a bad id still is
+    assert r.returncode == 1 and "invalid container id '../x'" in r.stderr
     r = shimctl(shims, "frobnicate")
     assert r.returncode == 2 and "unknown command 'frobnicate'" in r.stderr
     r = shimctl(shims, "run", "--bundle", "/nonexistent", "--rootfs", rt.rootfs)
