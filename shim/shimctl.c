@@ -13,6 +13,7 @@
 
 #include "bus-api.h"
 #include "ctl.h"
+#include "fd-util.h"
 #include "macro.h"
 #include "shimctl.h"
 
@@ -131,6 +132,9 @@ int main(int argc, char **argv) {
         const char *bus = "auto";
         int o, r;
 
+        /* before any pipe: the shim's ready pipe must not become someone's stdio (shimctl-run.c) */
+        if (stdio_ensure_open() < 0)
+                return 1;
         opterr = 0;
         while ((o = getopt_long(argc, argv, "+:h", options, NULL)) >= 0)
                 switch (o) {

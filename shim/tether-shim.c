@@ -21,6 +21,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "cgroup.h"
+#include "fd-util.h"
 #include "id.h"
 #include "log-journal.h"
 #include "macro.h"
@@ -295,7 +296,7 @@ static void remove_state_dir(const ShimOptions *o, int dir_fd) {
 /* A session of its own, its stdio on /dev/null but stderr, which goes to STATE/ID/shim.log: killing the
  * starter, its session or its terminal reaches neither shim nor container. */
 static int become_daemon(int dir_fd) {
-        _cleanup_close_ int null_fd = -EBADF, log_fd = -EBADF;
+        int null_fd, log_fd, r = 0;
 
         if (getsid(0) != getpid() && setsid() < 0)
                 return -errno;
@@ -303,8 +304,13 @@ static int become_daemon(int dir_fd) {
         log_fd = openat(dir_fd, SHIM_LOG_FILE, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 || dup2(null_fd, STDOUT_FILENO) < 0 ||
             dup2(log_fd >= 0 ? log_fd : null_fd, STDERR_FILENO) < 0)
-                return -errno;
-        return 0;
+                r = -errno;
+        /* a starter that closed our stdio gave them these very numbers: they are stdio now, kept */
+        if (null_fd > STDERR_FILENO)
+                close(null_fd);
+        if (log_fd > STDERR_FILENO)
+                close(log_fd);
+        return r;
 }
 
 /* --ready-fd: shimctl spawned us in a session of our own (POSIX_SPAWN_SETSID) and reads the ready line
@@ -460,6 +466,8 @@ int main(int argc, char **argv) {
         char bundle[PATH_MAX], log_path[PATH_MAX];
         int r;
 
+        if (stdio_ensure_open() < 0)
+                return 1;
         r = parse_args(argc, argv, &o);
         if (r != 0)
                 return r == 1 ? 0 : r;

@@ -506,6 +506,30 @@ def test_shimctl_bad_input(shims, rt):
 
 
 @needs_shimctl
+def test_shimctl_run_with_its_stdio_closed(shims, rt):
+    """The shim gets /dev/null and its log as stdio even when its starter had no stdin and stderr: the
+    numbers 0 and 2 are then its own /dev/null and log, kept, never closed and handed to something else."""
+    shims.ids.append("nostdio")
+    rt._track("nostdio")
+    argv = " ".join([SHIMCTL, "--state-dir", shims.state, "run", "-d", "--name", "nostdio", "--rootfs", rt.rootfs,
+                     "--runtime", runtime_helpers.TETHER, "--runtime-arg", "--root", "--runtime-arg", rt.root,
+                     "--cgroup-parent", rt.marker, "--", "sleep", "600"])
+    # stdout kept, where it prints the id
+    r = subprocess.run(["sh", "-c", f"exec <&- 2>&- {argv}"], stdout=subprocess.PIPE, text=True, timeout=TIMEOUT)
+    assert (r.returncode, r.stdout) == (0, "nostdio\n")
+    # and none at all: the id goes nowhere, the container runs all the same
+    r = subprocess.run(["sh", "-c", f"exec <&- >&- 2>&- {argv.replace('nostdio', 'nostdio2')}"], timeout=TIMEOUT)
+    assert r.returncode == 0
+    shims.ids.append("nostdio2")
+    rt._track("nostdio2")
+    assert shims.prop("nostdio2", "State") == 's "running"'
+    assert shims.prop("nostdio", "State") == 's "running"'
+    shim = shims.shim_pid("nostdio")
+    fds = {fd: os.readlink(f"/proc/{shim}/fd/{fd}") for fd in (0, 1, 2)}
+    assert fds == {0: "/dev/null", 1: "/dev/null", 2: shims.path("nostdio", "shim.log")}, fds
+
+
+@needs_shimctl
 def test_sigkill_of_shimctl_run_leaves_the_container_running(shims, rt):
     """shimctl run in the foreground follows the log; killing it (SIGKILL, no chance to clean up) touches
     neither shim nor container."""
