@@ -14,6 +14,12 @@
  *        Watches DIR with inotify, sends SIGKILL to PID, and prints how long until NAME appeared in DIR
  *        whole: renamed into it (tether-shim's exit.json, conmon's exit file through g_file_set_contents)
  *        or closed after writing.
+ *   shim-helper event FILE ID PID
+ *        For containerd-shim-runc-v2: FILE is the output of a running `ctr events`, which prints each event
+ *        as "TIMESTAMP NAMESPACE TOPIC JSON" with the envelope's timestamp, the shim's clock when it
+ *        published (runtime/v2/shim/publisher.go, containerd 1.6). Watches FILE with inotify, sends SIGKILL
+ *        to PID, and prints two times: until the /tasks/exit line of container ID is in FILE, and until
+ *        that event's timestamp (CLOCK_REALTIME, so only as good as the clock is steady).
  */
 
 #define _GNU_SOURCE
@@ -26,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -194,13 +201,93 @@ static int cmd_exit(char **argv) {
         }
 }
 
+/* "2026-12-06 01:52:28.1234 +0000 UTC ..." (Go's time.Time.String(), UTC): µs since the epoch, or -1. */
+static double parse_go_time(const char *s) {
+        struct tm tm = {0};
+        char *end = strptime(s, "%Y-%m-%d %H:%M:%S", &tm);
+        double frac = 0, scale = 0.1;
+
+        if (!end)
+                return -1;
+        if (*end == '.')
+                for (end++; *end >= '0' && *end <= '9'; end++, scale /= 10)
+                        frac += (*end - '0') * scale;
+        if (strncmp(end, " +0000 ", 7) != 0)
+                return -1;
+        return (timegm(&tm) + frac) * 1e6;
+}
+
+/* The /tasks/exit line with WANT among the complete lines of BUF (N bytes), or NULL; the lines before it
+ * are consumed, and without a match only the incomplete last line stays. */
+static char *exit_line(char *buf, size_t *n, const char *want) {
+        char *line = buf, *nl;
+
+        buf[*n] = 0;
+        while ((nl = strchr(line, '\n'))) {
+                *nl = 0;
+                if (strstr(line, " /tasks/exit ") && strstr(line, want))
+                        return line;
+                line = nl + 1;
+        }
+        *n -= line - buf;
+        memmove(buf, line, *n + 1);
+        return NULL;
+}
+
+static int cmd_event(char **argv) {
+        const char *file = argv[2];
+        pid_t pid = atoi(argv[4]);
+        char want[256], buf[65536], ev[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+        size_t n = 0;
+        int in = inotify_init1(IN_CLOEXEC), fd = open(file, O_RDONLY | O_CLOEXEC);
+        struct timespec rt;
+
+        snprintf(want, sizeof(want), "\"container_id\":\"%s\"", argv[3]);
+        if (in < 0 || fd < 0 || inotify_add_watch(in, file, IN_MODIFY) < 0 || lseek(fd, 0, SEEK_END) < 0)
+                return fail(file);
+        double t0 = now_us();
+        clock_gettime(CLOCK_REALTIME, &rt);
+        if (kill(pid, SIGKILL) < 0)
+                return fail("kill");
+        for (;;) {
+                struct pollfd p = {.fd = in, .events = POLLIN};
+                if (poll(&p, 1, 10000) == 0) {
+                        fprintf(stderr, "shim-helper: no exit event of '%s' after 10 s\n", argv[3]);
+                        return 1;
+                }
+                if (read(in, ev, sizeof(ev)) < 0)
+                        return fail("inotify");
+                /* All that is new: one IN_MODIFY may stand for many writes. */
+                for (ssize_t k; (k = read(fd, buf + n, sizeof(buf) - 1 - n)) != 0;) {
+                        if (k < 0)
+                                return fail(file);
+                        n += k;
+                        char *line = exit_line(buf, &n, want);
+                        if (line) {
+                                double t1 = now_us(), ts = parse_go_time(line);
+                                if (ts < 0) {
+                                        fprintf(stderr, "shim-helper: no time in '%s'\n", line);
+                                        return 1;
+                                }
+                                printf("%.1f %.1f\n", t1 - t0, ts - (rt.tv_sec * 1e6 + rt.tv_nsec / 1e3));
+                                return 0;
+                        }
+                        if (n == sizeof(buf) - 1) /* a line longer than the buffer: not ours */
+                                n = 0;
+                }
+        }
+}
+
 int main(int argc, char **argv) {
         if (argc >= 7 && strcmp(argv[1], "start") == 0)
                 return cmd_start(argc, argv);
         if (argc == 5 && strcmp(argv[1], "exit") == 0)
                 return cmd_exit(argv);
+        if (argc == 5 && strcmp(argv[1], "event") == 0)
+                return cmd_event(argv);
         fprintf(stderr,
                 "usage: shim-helper start ID IN LOG plain|conmon CMD... [+ CMD2...]\n"
-                "       shim-helper exit DIR NAME PID\n");
+                "       shim-helper exit DIR NAME PID\n"
+                "       shim-helper event FILE ID PID\n");
         return 2;
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# bench/shim.sh: tether-shim against conmon (Debian's, driven as podman 4.3 drives it), side by side in one
-# run: the memory (PSS) each shim keeps per container with 1 and with 50 sleeping containers; the time
-# from starting a container under a shim until it runs, against the runtime's bare `run --detach`; the
-# time from a container's death (SIGKILL) to its exit record on disk; `shimctl list` of 300 containers,
+# bench/shim.sh: tether-shim against conmon (Debian's, driven as podman 4.3 drives it) and
+# containerd-shim-runc-v2 (Debian's, under a private containerd), side by side in one run: the memory (PSS)
+# each shim keeps per container with 1 and with 50 sleeping containers; the time from starting a container
+# under a shim until it runs, against the runtime's bare `run --detach`; the time from a container's death
+# (SIGKILL) to its exit record (on disk; containerd's TaskExit event); `shimctl list` of 300 containers,
 # straight to the shims' sockets and through tether-busd on a private bus; and tether-busd's memory at
 # 300. A benchmark, not a test: run as root, registered in no CI.
 #
@@ -25,18 +26,27 @@
 # cleanup`) and podman's move of conmon into a cgroup of its own before the start pipe. The runtimes get
 # `--root DIR` (a private state directory) as a runtime argument, as podman passes its runtime flags.
 #
-# containerd-shim-runc-v2 is not measured: it cannot be driven without containerd. Its `start` only
-# spawns the shim and prints its ttrpc address; creating and starting the container are ttrpc calls
-# (containerd.task.v2.Task/Create, /Start) that only containerd makes (`ctr shim` has start, delete,
-# state and exec, no create). Measuring it would mean a private containerd and its snapshotter in every
-# number; the issue's ≈2.7 MiB per shim is the figure to compare with.
+# containerd-shim-runc-v2 (runtime runc) is driven the only way it can be, by containerd: a private one,
+# started for the run with its own config in the temporary directory (root there, state and GRPC socket on
+# the private tmpfs, log level warning, the CRI plugin, /opt/containerd's and the snapshotters that probe
+# the host off) and stopped at the end; never the host's socket nor its service. `ctr run -d --config
+# BUNDLE/config.json` gives each container the same spec as the others (no image, no snapshotter), with
+# --runc-root on the tmpfs and --log-uri file:// (the shim copies the container's output to a file, as
+# conmon's k8s-file log). The shim puts its ttrpc socket in /run/containerd/s whatever containerd's
+# state dir (1.6: runtime/v2/shim/util_unix.go, socketRoot), so a tmpfs covers /run/containerd in our
+# mount namespace. Without ctr's group annotation each container gets a shim of its own (counted in the
+# notes). Its start time includes ctr's exec and containerd's work, so it is given against `runc run
+# --detach` and labelled so. Kill to exit: to the TaskExit event as a `ctr events` subscriber reads it
+# (through containerd), and to the timestamp the shim put on that event. Skipped, with the reason, when
+# containerd, ctr or the shim is missing or containerd does not come up.
 #
 # Every container gets a bundle of its own on one shared read-only busybox rootfs (config from `runc spec`,
 # args `sleep 3600`), with an absolute linux.cgroupsPath below this process's own memory group
 # (<own>/tbsPID-cg/ID, the same path in every v1 hierarchy), so no runtime puts a group at the root. All
 # state (runtimes' --root, shims' state, conmon's exit and socket directories) lives on a private tmpfs,
-# as /run would. The cleanup kills and deletes every container whose id starts with this run's prefix,
-# waits for the shims, stops the bus and tether-busd, and removes the groups, nothing else.
+# as /run would. The cleanup kills and deletes every container whose id starts with this run's prefix
+# (containerd's: every task and container of its namespace tbsPID, through ctr, then through runc),
+# waits for the shims, stops the bus, tether-busd and containerd, and removes the groups, nothing else.
 #
 # The result arrays and the list's times are assigned through read on purpose:
 # shellcheck disable=SC2034,SC2154
@@ -47,9 +57,10 @@ usage() {
         cat <<EOF
 Usage: $0 [--quick]
 
-Measures tether-shim against conmon: PSS per shim with 1 and 50 sleeping containers, start time against
+Measures tether-shim against conmon and containerd-shim-runc-v2 (under a private containerd; left out
+when containerd or ctr is missing): PSS per shim with 1 and 50 sleeping containers, start time against
 the runtime alone, kill-to-exit-record latency, \`shimctl list\` of 300 containers (sockets and through
-tether-busd) and tether-busd's memory. Run as root; takes under a minute.
+tether-busd) and tether-busd's memory. Run as root; takes about a minute.
 
   --quick   a smoke run with 10 containers per shim and 60 for the list (about 10 s); its numbers are not
             worth quoting
@@ -99,6 +110,11 @@ done
 for tool in hyperfine jq cc dbus-daemon strace flock; do
         command -v "$tool" >/dev/null || die "'$tool' is missing"
 done
+# containerd-shim-runc-v2 is measured when containerd can drive it; otherwise the reason goes in the notes.
+ctrd_skip=
+for tool in containerd ctr containerd-shim-runc-v2; do
+        [[ -x $(command -v "$tool") ]] || ctrd_skip="'$tool' is missing (apt-get install -y containerd)"
+done
 
 if ((quick)); then
         n_shim=10 n_exit=5 n_list=60 hf_runs=10
@@ -110,11 +126,21 @@ tmp=$(mktemp -d /tmp/tether-bench-shim.XXXXXX)
 prefix=tbs$$- # every container id and cgroup of ours starts with it
 st=$tmp/state
 bin=$tmp/bin
-bus_pid='' busd_pid=''
+bus_pid='' busd_pid='' ctrd_pid='' events_pid='' run_ctrd_made=''
+ctrd_ns=${prefix%-} # containerd's namespace: no trailing '-' allowed
+ctrd_sock=$st/containerd/containerd.sock
+ctr=(ctr --address "$ctrd_sock" -n "$ctrd_ns")
 
 shim_pids() { cat "$st"/shim/*/shim.pid "$st"/s300/*/shim.pid "$tmp"/conmon/*/conmon.pid 2>/dev/null || true; }
+ctrd_shim_pids() { # our containerd's shims: started with our namespace and socket
+        local f
+        for f in /proc/[0-9]*/cmdline; do
+                [[ $(tr '\0' ' ' <"$f" 2>/dev/null) == *" -namespace $ctrd_ns "*" -address $ctrd_sock "* ]] &&
+                        { f=${f#/proc/}; echo "${f%/cmdline}"; }
+        done
+}
 cleanup() {
-        local d id p pids
+        local d id ids p pids r
         set +e
         pids=$(shim_pids)
         # The containers: killed and deleted by their runtime; their shims then record the exit and go.
@@ -127,6 +153,22 @@ cleanup() {
         for d in "$st/crun/$prefix"*; do
                 [[ -d $d ]] && "$crun" --root "$st/crun" delete --force "${d##*/}"
         done >/dev/null 2>&1
+        # containerd's: every task (killed) and container of our namespace through it, then whatever runc
+        # still has; the shims exit once their task is deleted.
+        if [[ -n $ctrd_pid ]]; then
+                pids+=" $(ctrd_shim_pids)"
+                ids=$(timeout 20 "${ctr[@]}" containers list --quiet)
+                # shellcheck disable=SC2086
+                [[ -z $ids ]] || {
+                        timeout 60 "${ctr[@]}" tasks delete --force $ids
+                        timeout 20 "${ctr[@]}" containers delete $ids
+                }
+        fi >/dev/null 2>&1
+        for r in runc "ctrd-runc/$ctrd_ns"; do
+                for d in "$st/$r/$prefix"*; do
+                        [[ -d $d ]] && /usr/sbin/runc --root "$st/$r" delete --force "${d##*/}"
+                done
+        done >/dev/null 2>&1
         # The shims (ours, by pid): a few seconds to go by themselves, then SIGKILL.
         for _ in $(seq 50); do
                 p=
@@ -136,7 +178,11 @@ cleanup() {
                 sleep 0.1
         done
         for id in $pids; do kill -KILL "$id"; done 2>/dev/null
-        for p in $busd_pid $bus_pid; do kill "$p" && wait "$p"; done 2>/dev/null
+        for p in $events_pid $ctrd_pid $busd_pid $bus_pid; do kill "$p" && wait "$p"; done 2>/dev/null
+        if [[ -n $run_ctrd_made ]]; then
+                umount /run/containerd
+                [[ $run_ctrd_made != created ]] || rmdir /run/containerd
+        fi 2>/dev/null
         # The groups: crun also writes a plain cgroup.procs into the tmpfs directory the cgroup2 mount left.
         while read -r d; do
                 [[ $(stat -f -c %T "$d") != tmpfs ]] || find "$d" -type f -name cgroup.procs -delete
@@ -175,7 +221,7 @@ cc -O2 -Wall -o "$helper" "$here/shim-helper.c" || die "failed to build bench/sh
 
 mkdir "$st"
 mount -t tmpfs -o mode=0700,size=256m tmpfs "$st"
-mkdir "$st/tether" "$st/crun" "$st/shim" "$st/s300" "$st/exits" "$st/socket" "$tmp/b" "$tmp/conmon"
+mkdir "$st/tether" "$st/crun" "$st/runc" "$st/shim" "$st/s300" "$st/exits" "$st/socket" "$tmp/b" "$tmp/conmon"
 : >"$tmp/stdin"
 
 # The rootfs: busybox-static and its applets; the config: runc spec, no terminal, sleep 3600, read-only
@@ -194,22 +240,72 @@ bundle() { # bundle ID: $tmp/b/ID with the container's own cgroupsPath
         printf '%s\n' "${config_tmpl//@CG@/$cg_parent/$1}" >"$tmp/b/$1/config.json"
 }
 
+# --- A private containerd, for containerd-shim-runc-v2 ---------------------------------------------
+
+start_containerd() { # sets ctrd_pid, or ctrd_skip with the reason
+        local c=$tmp/containerd
+        mkdir -p "$c/root" "$st/containerd" "$st/ctrd-runc" "$tmp/ctrd"
+        # The shims' sockets go to /run/containerd/s, fixed: a tmpfs over it, seen in our namespace only.
+        if [[ ! -d /run/containerd ]]; then
+                mkdir /run/containerd || { ctrd_skip="cannot create /run/containerd"; return; }
+                run_ctrd_made=created
+        fi
+        mount -t tmpfs -o mode=0700,size=16m tmpfs /run/containerd || { ctrd_skip="cannot mount a tmpfs on /run/containerd"; return; }
+        run_ctrd_made=${run_ctrd_made:-mounted}
+        # No CRI, no /opt/containerd, no snapshotter but native (aufs's probe runs modprobe; none is used:
+        # the containers' rootfs is the bundle's path).
+        cat >"$c/config.toml" <<EOF
+version = 2
+root = "$c/root"
+state = "$st/containerd"
+disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.internal.v1.opt",
+        "io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs",
+        "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.overlayfs",
+        "io.containerd.snapshotter.v1.zfs"]
+
+[grpc]
+  address = "$ctrd_sock"
+
+[debug]
+  level = "warning"
+EOF
+        containerd --config "$c/config.toml" </dev/null >"$tmp/containerd.log" 2>&1 &
+        ctrd_pid=$!
+        for _ in $(seq 100); do
+                "${ctr[@]}" version >/dev/null 2>"$tmp/ctr-version.err" && return
+                kill -0 "$ctrd_pid" 2>/dev/null || break
+                sleep 0.05
+        done
+        ctrd_skip="the private containerd did not answer \`ctr version\`: $(cat "$tmp/containerd.log" "$tmp/ctr-version.err" |
+                tail -3 | paste -sd ';' | cut -c1-300)"
+}
+if [[ -z $ctrd_skip ]]; then
+        echo "bench/shim.sh: a private containerd..." >&2
+        start_containerd
+fi
+[[ -z $ctrd_skip ]] || echo "bench/shim.sh: containerd-shim-runc-v2 is not measured: $ctrd_skip" >&2
+
 # --- The shims and the runtimes alone ----------------------------------------------------------------
 
-kinds=(tether tether-cs crun crun-cs tshim shimctl tshim-crun conmon-crun conmon-tether)
+kinds=(tether tether-cs crun crun-cs runc tshim shimctl tshim-crun conmon-crun conmon-tether)
 shim_kinds=(tshim shimctl tshim-crun conmon-crun conmon-tether)
+if [[ -z $ctrd_skip ]]; then
+        kinds+=(ctrd) shim_kinds+=(ctrd)
+fi
 declare -A desc start rt_of
 desc[tether]="tether run --detach (the runtime alone)"
 desc[crun]="crun run --detach (the runtime alone)"
 desc[tether-cs]="tether create + start (the runtime alone)"
 desc[crun-cs]="crun create + start (the runtime alone)"
+desc[runc]="runc run --detach (the runtime alone)"
 desc[tshim]="tether-shim, runtime tether"
 desc[shimctl]="shimctl run -d --bundle, runtime tether"
 desc[tshim-crun]="tether-shim, runtime crun"
 desc[conmon-crun]="conmon as podman runs it, runtime crun"
 desc[conmon-tether]="conmon as podman runs it, runtime tether"
-rt_of=([tether]=tether [crun]=crun [tether-cs]=tether [crun-cs]=crun [tshim]=tether [shimctl]=tether [tshim-crun]=crun [conmon-crun]=crun
-        [conmon-tether]=tether)
+desc[ctrd]="containerd-shim-runc-v2, runtime runc (start: \`ctr run -d\`, with ctr and containerd)"
+rt_of=([tether]=tether [crun]=crun [tether-cs]=tether [crun-cs]=crun [runc]=runc [tshim]=tether [shimctl]=tether [tshim-crun]=crun [conmon-crun]=crun
+        [conmon-tether]=tether [ctrd]=runc)
 declare -A rt_bin=([tether]="$bin/tether" [crun]="$crun")
 rtargs() { echo "--runtime ${rt_bin[$1]} --runtime-arg --root --runtime-arg $st/$1"; }
 conmon_cmd() { # conmon_cmd RUNTIME: podman 4.3's conmon command line (see the top), then the start
@@ -222,22 +318,26 @@ conmon_cmd() { # conmon_cmd RUNTIME: podman 4.3's conmon command line (see the t
 start[tether]="plain $bin/tether --root $st/tether run --detach --bundle $tmp/b/{} {}"
 start[crun]="plain $crun --root $st/crun run --detach --bundle $tmp/b/{} {}"
 start[tether-cs]="plain $bin/tether --root $st/tether create --bundle $tmp/b/{} {} + $bin/tether --root $st/tether start {}"
+start[runc]="plain /usr/sbin/runc --root $st/runc run --detach --bundle $tmp/b/{} {}"
 start[crun-cs]="plain $crun --root $st/crun create --bundle $tmp/b/{} {} + $crun --root $st/crun start {}"
 start[tshim]="plain $bin/tether-shim --id {} --bundle $tmp/b/{} $(rtargs tether) --state-dir $st/shim"
 start[shimctl]="plain $bin/shimctl --state-dir $st/shim --bus none run -d --name {} --bundle $tmp/b/{} $(rtargs tether)"
 start[tshim-crun]="plain $bin/tether-shim --id {} --bundle $tmp/b/{} $(rtargs crun) --state-dir $st/shim"
 start[conmon-crun]=$(conmon_cmd crun)
 start[conmon-tether]=$(conmon_cmd tether)
+start[ctrd]="plain ${ctr[*]} run --detach --log-uri file://$tmp/ctrd/{}.log --runtime io.containerd.runc.v2 --runc-root $st/ctrd-runc --config $tmp/b/{}/config.json {}"
 
 shim_pid() { # shim_pid KIND ID
         case $1 in
         conmon-*) cat "$tmp/conmon/$2/conmon.pid" ;;
+        ctrd) awk '/^PPid:/ { print $2 }' "/proc/$(ctr_pid "$@")/status" ;; # the shim is the subreaper
         *) cat "$st/shim/$2/shim.pid" ;;
         esac
 }
 ctr_pid() { # ctr_pid KIND ID: the container's first process
         case $1 in
         conmon-*) cat "$tmp/conmon/$2/pidfile" ;;
+        ctrd) cat "$st/containerd/io.containerd.runtime.v2.task/$ctrd_ns/$2/init.pid" ;;
         *) cat "$st/shim/$2/pid" ;;
         esac
 }
@@ -292,9 +392,32 @@ for k in "${shim_kinds[@]}"; do
                 /^Pss:/ { p[n] += $2 } END { for (n in p) printf "%d %s\n", p[n], n }' \
                 "/proc/$(shim_pid "$k" "${prefix}$k-1")/smaps" | sort -rn | head -5 | awk '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $2, $1 }')
 done
+if [[ -z $ctrd_skip ]]; then
+        # One shim per container unless an annotation groups them (the shim's manager_linux.go,
+        # groupLabels): count the distinct ones, and check that each is the shim.
+        ctrd_shims=$(for ((i = 1; i <= n_shim; i++)); do shim_pid ctrd "${prefix}ctrd-$i"; done | sort -u)
+        for p in $ctrd_shims; do
+                [[ $(cat "/proc/$p/comm") == containerd-shim* ]] || die "ctrd: the parent of a container, $p, is no containerd-shim-runc-v2"
+        done
+        ctrd_nshims=$(wc -w <<<"$ctrd_shims")
+        ctrd_pss=$(smaps "$ctrd_pid" Pss) ctrd_rss=$(smaps "$ctrd_pid" Rss)
+fi
 
 echo "bench/shim.sh: killing $n_exit containers per shim, timing their exit records..." >&2
 exit_kinds=(tshim tshim-crun conmon-crun conmon-tether)
+if [[ -z $ctrd_skip ]]; then
+        exit_kinds+=(ctrd)
+        # containerd-shim-runc-v2 writes no exit file: its record is the TaskExit event. A subscriber,
+        # up before the first kill: a label on our namespace makes an event that shows it is.
+        "${ctr[@]}" events >"$tmp/ctrd-events" 2>"$tmp/ctr-events.log" &
+        events_pid=$!
+        for ((t = 0; t < 100; t++)); do
+                "${ctr[@]}" namespaces label "$ctrd_ns" "tbs-probe=$t" >/dev/null
+                [[ ! -s $tmp/ctrd-events ]] || break
+                sleep 0.05
+        done
+        [[ -s $tmp/ctrd-events ]] || die "\`ctr events\` shows no event"
+fi
 for k in "${exit_kinds[@]}"; do : >"$tmp/exit-$k"; done
 for ((i = 1; i <= n_exit; i++)); do
         for ((j = 0; j < ${#exit_kinds[@]}; j++)); do
@@ -302,17 +425,23 @@ for ((i = 1; i <= n_exit; i++)); do
                 id=$prefix$k-$i
                 case $k in
                 conmon-*) dir=$st/exits name=$id ;;
+                ctrd) dir='' ;;
                 *) dir=$st/shim/$id name=exit.json ;;
                 esac
-                "$helper" exit "$dir" "$name" "$(ctr_pid "$k" "$id")" >>"$tmp/exit-$k" ||
-                        die "$k: no exit record for '$id'"
+                if [[ -n $dir ]]; then
+                        "$helper" exit "$dir" "$name" "$(ctr_pid "$k" "$id")" >>"$tmp/exit-$k"
+                else # the time it is read, the time the shim stamped on it
+                        "$helper" event "$tmp/ctrd-events" "$id" "$(ctr_pid "$k" "$id")" >>"$tmp/exit-$k"
+                fi || die "$k: no exit record for '$id'"
         done
 done
 
 # What exec and dynamic linking alone cost each starter: the floor below its start time.
-hyperfine -N --style none --warmup 5 --runs "$((hf_runs * 5))" --export-json "$tmp/exec.json" \
-        -n tether-shim "$bin/tether-shim --help" -n shimctl "$bin/shimctl --help" -n conmon "$conmon --version" \
-        -n tether "$bin/tether --version" >/dev/null 2>&1 || die "hyperfine failed on the exec floors"
+floors=(-n tether-shim "$bin/tether-shim --help" -n shimctl "$bin/shimctl --help" -n conmon "$conmon --version"
+        -n tether "$bin/tether --version")
+[[ -n $ctrd_skip ]] || floors+=(-n ctr "$(command -v ctr) --version")
+hyperfine -N --style none --warmup 5 --runs "$((hf_runs * 5))" --export-json "$tmp/exec.json" "${floors[@]}" \
+        >/dev/null 2>&1 || die "hyperfine failed on the exec floors"
 exec_floors=$(jq -r '[.results[] | "\(.command) \(.median * 1000 | . * 100 | round / 100) ms"] | join(", ")' "$tmp/exec.json")
 
 # --- shimctl list of 300, tether-busd --------------------------------------------------------------
@@ -362,6 +491,10 @@ stats() { # stats FILE: median mean min (ms) of samples in µs
 declare -A med mean min emed emean emin
 for k in "${kinds[@]}"; do read -r "med[$k]" "mean[$k]" "min[$k]" < <(stats "$tmp/start-$k"); done
 for k in "${exit_kinds[@]}"; do read -r "emed[$k]" "emean[$k]" "emin[$k]" < <(stats "$tmp/exit-$k"); done
+if [[ -z $ctrd_skip ]]; then # the second column: to the time the shim stamped on the event
+        awk '{ print $2 }' "$tmp/exit-ctrd" >"$tmp/exit-ctrd-stamp"
+        read -r emed_stamp emean_stamp emin_stamp < <(stats "$tmp/exit-ctrd-stamp")
+fi
 for v in sockets busd; do
         read -r "lmed_$v" "lmean_$v" "lmin_$v" < <(jq -r --arg n "$v" \
                 '.results[] | select(.command == $n) | [.median, .mean, .min] | map(. * 1000 | tostring) | join(" ")' "$tmp/list.json")
@@ -373,21 +506,27 @@ met() { awk -v a="$1" -v b="$2" 'BEGIN { print (a <= b ? "yes" : "no") }'; }
 
 report() {
         local k
-        echo "# Shims: tether-shim against conmon"
+        echo "# Shims: tether-shim against conmon and containerd-shim-runc-v2"
         echo
         echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg);" \
                 "tether $(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo '?'), conmon $("$conmon" --version | sed -n '1s/^conmon version //p')," \
-                "crun $("$crun" --version | sed -n '1s/^crun version //p'); $( ((quick)) && echo '**--quick run, numbers not worth quoting**' || echo 'full run')."
+                "crun $("$crun" --version | sed -n '1s/^crun version //p'), runc $(/usr/sbin/runc --version | sed -n '1s/^runc version //p')$(
+                        [[ -n $ctrd_skip ]] || echo ", containerd $(containerd --version | awk '{ print $3 }')");" \
+                "$( ((quick)) && echo '**--quick run, numbers not worth quoting**' || echo 'full run')."
         echo "Compare ratios within this run only: the machine is shared."
         echo
         echo "## Per container: memory, start, exit record"
         echo
-        echo "PSS and RSS from /proc/PID/smaps_rollup of the shim process (conmon's daemon, from --conmon-pidfile);"
-        echo "at 1: the first container of each kind; at $n_shim: the mean over that kind's $n_shim shims, all sleeping."
+        echo "PSS and RSS from /proc/PID/smaps_rollup of the shim process (conmon's daemon, from --conmon-pidfile;"
+        echo "containerd-shim-runc-v2: the parent of the container's first process); at 1: the first container of"
+        echo "each kind; at $n_shim: the mean over that kind's $n_shim shims, all sleeping."
         echo "Start: from exec of the starter to its return with the container running ($n_shim runs each, in rounds"
-        echo "of all kinds, order rotating); for conmon, podman's sequence up to and including \`RUNTIME start\`."
+        echo "of all kinds, order rotating); for conmon, podman's sequence up to and including \`RUNTIME start\`;"
+        echo "for containerd-shim-runc-v2, \`ctr run -d\`: ctr's exec, containerd's work and the shim's start."
         echo "Exit: SIGKILL of the container's first process to its exit record renamed into place (inotify;"
-        echo "tether-shim's STATE/ID/exit.json, conmon's --exit-dir/ID), $n_exit containers each."
+        echo "tether-shim's STATE/ID/exit.json, conmon's --exit-dir/ID; containerd-shim-runc-v2's TaskExit event as"
+        echo "\`ctr events\` writes it, through containerd), $n_exit containers each."
+        [[ -z $ctrd_skip ]] || echo "containerd-shim-runc-v2 is not measured in this run: see the notes."
         echo
         echo "| shim | PSS at 1 (kB) | PSS at $n_shim (kB) | RSS at $n_shim (kB) | private dirty at $n_shim (kB) | start median (ms) | start mean (ms) | start over the runtime alone, median (ms) | kill → exit record median (ms) |"
         echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
@@ -441,35 +580,69 @@ report() {
                 [[ $r == crun ]] && t=tshim-crun
                 echo "| kill → exit record, runtime $r, median (ms) | ${emed[$t]} | ${emed[$c]} | $(div "${emed[$t]}" "${emed[$c]}") | - | - |"
         done
+        [[ -n $ctrd_skip ]] || report_ctrd
         echo
         echo "## Notes"
         echo
         echo "- conmon: podman 4.3's arguments and pipes (see bench/shim.sh's header) without --exit-command and"
         echo "  without podman's move of conmon into a cgroup; the runtime's start is part of its start time, as"
         echo "  podman runs it after conmon reports the pid. tether-shim runs create and start itself."
-        echo "- containerd-shim-runc-v2: not measured, it cannot be driven without containerd (its Create and Start"
-        echo "  are ttrpc calls that only containerd makes; \`ctr shim\` has no create)."
+        if [[ -n $ctrd_skip ]]; then
+                echo "- containerd-shim-runc-v2: not measured: $ctrd_skip."
+        else
+                echo "- containerd-shim-runc-v2: driven by a private containerd (see bench/shim.sh's header) through"
+                echo "  \`ctr run -d --config BUNDLE/config.json\`, the others' spec; $ctrd_nshims shim processes for its $n_shim"
+                echo "  containers: one each, as no annotation groups them (io.containerd.runc.v2.group, or CRI's"
+                echo "  io.kubernetes.cri.sandbox-id, which puts a pod's containers under one shim). containerd itself"
+                echo "  with $n_shim containers: PSS $ctrd_pss kB, RSS $ctrd_rss kB, in none of the shim's figures."
+        fi
         echo "- Containers: busybox \`sleep 3600\` from \`runc spec\` (read-only root, namespaces"
         echo "  $(jq -r '[.linux.namespaces[].type] | join(", ")' "$tmp/config.json")), each its own bundle and"
         echo "  cgroupsPath below this run's memory group; state on a private tmpfs; one private mount namespace."
         echo "- PSS counts shared pages (libc, the binary) divided among all processes mapping them, so a shim's"
         echo "  PSS falls as more of its kind run; RSS does not. Private dirty (relocated data, heap, stack) is what"
         echo "  each shim keeps however many run: the floor of its PSS. PSS at 1 depends on who else maps the same"
-        echo "  files at that moment (here three tether-shims and two conmons, one per kind; other work's processes)."
+        echo "  files at that moment (here three tether-shims, two conmons$([[ -n $ctrd_skip ]] || echo ' and a containerd-shim-runc-v2'), one per kind;"
+        echo "  other work's processes)."
         echo "- Exec and dynamic linking alone (\`--help\`/\`--version\`, hyperfine -N medians): $exec_floors."
         echo "- Where the PSS of the first shim of each kind goes at $n_shim, largest mappings (kB):"
-        for k in tshim conmon-crun; do echo "  ${desc[$k]}: ${maps[$k]}."; done
+        for k in tshim conmon-crun ctrd; do [[ -z ${maps[$k]:-} ]] || echo "  ${desc[$k]}: ${maps[$k]}."; done
         echo "  tether-shim's private dirty pages (kB): ${dirty_maps}."
         echo "- Total time $(awk -v a="$t_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }') s."
         local errs f
+        # containerd's log also carries its shims' info lines ("starting signal loop"): left out.
         errs=$(for f in "$tmp"/*.log; do
-                [[ ! -s $f ]] || echo "  - ${f##*/}: $(sort "$f" | uniq -c | sort -rn | head -3 | sed 's/^ *//' | paste -sd ';' | cut -c1-300)"
+                grep -q -v -e ' level=info ' "$f" 2>/dev/null || continue
+                echo "  - ${f##*/}: $(grep -v -e ' level=info ' "$f" | sort | uniq -c | sort -rn | head -3 | sed 's/^ *//' | paste -sd ';' | cut -c1-300)"
         done)
         if [[ -n $errs ]]; then
                 echo "- Output of the starters, shims and daemons (stdout and stderr, most frequent lines; shimctl run"
                 echo "  prints each container's id):"
                 echo "$errs"
         fi
+}
+
+report_ctrd() { # the v2 shim's section of the report
+        local t=tshim c=tshim-crun v=ctrd
+        row() { echo "| $1 | $2 | $3 | $4 | $(div "$2" "$4") |"; }
+        echo
+        echo "## tether-shim against containerd-shim-runc-v2 (same run)"
+        echo
+        echo "Each shim under its runtime: tether-shim with tether and with crun, the v2 shim with runc (its default)."
+        echo "The v2 shim's start and exit go through ctr and containerd (see the notes); its memory is its own."
+        echo
+        echo "| measure | tether-shim, tether | tether-shim, crun | containerd-shim-runc-v2, runc | tether-shim (tether) / v2 shim |"
+        echo "| --- | ---: | ---: | ---: | ---: |"
+        row "PSS at 1 (kB)" "${pss1[$t]}" "${pss1[$c]}" "${pss1[$v]}"
+        row "PSS at $n_shim (kB)" "${pssn[$t]}" "${pssn[$c]}" "${pssn[$v]}"
+        row "RSS at $n_shim (kB)" "${rssn[$t]}" "${rssn[$c]}" "${rssn[$v]}"
+        row "private dirty at $n_shim (kB)" "${privn[$t]}" "${privn[$c]}" "${privn[$v]}"
+        row "start, median (ms; v2: \`ctr run -d\`, with ctr and containerd)" "${med[$t]}" "${med[$c]}" "${med[$v]}"
+        row "start over the runtime's own \`run --detach\`, median (ms)" "$(sub_ "${med[$t]}" "${med[tether]}")" \
+                "$(sub_ "${med[$c]}" "${med[crun]}")" "$(sub_ "${med[$v]}" "${med[runc]}")"
+        row "kill → exit record, median (ms; v2: TaskExit read by \`ctr events\`)" "${emed[$t]}" "${emed[$c]}" "${emed[$v]}"
+        row "kill → exit record, median (ms; v2: the time the shim stamped on TaskExit)" "${emed[$t]}" "${emed[$c]}" \
+                "$emed_stamp"
 }
 
 mkdir -p "$here/results"
