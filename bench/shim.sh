@@ -34,11 +34,13 @@
 # --runc-root on the tmpfs and --log-uri file:// (the shim copies the container's output to a file, as
 # conmon's k8s-file log). The shim puts its ttrpc socket in /run/containerd/s whatever containerd's
 # state dir (1.6: runtime/v2/shim/util_unix.go, socketRoot), so a tmpfs covers /run/containerd in our
-# mount namespace. Without ctr's group annotation each container gets a shim of its own (counted in the
-# notes). Its start time includes ctr's exec and containerd's work, so it is given against `runc run
-# --detach` and labelled so. Kill to exit: to the TaskExit event as a `ctr events` subscriber reads it
-# (through containerd), and to the timestamp the shim put on that event. Skipped, with the reason, when
-# containerd, ctr or the shim is missing or containerd does not come up.
+# mount namespace. Without a group annotation each container gets a shim of its own (counted in the
+# notes); a second kind carries io.containerd.runc.v2.group, so that all its containers share one shim,
+# as CRI groups a pod's (the shim's manager_linux.go, groupLabels). Its start time includes ctr's exec
+# and containerd's work, so it is given against `runc run --detach` and labelled so. Kill to exit: to the
+# TaskExit event as a `ctr events` subscriber reads it (through containerd), and to the timestamp the shim
+# put on that event. Skipped, with the reason, when containerd, ctr or the shim is missing or containerd
+# does not answer.
 #
 # Every container gets a bundle of its own on one shared read-only busybox rootfs (config from `runc spec`,
 # args `sleep 3600`), with an absolute linux.cgroupsPath below this process's own memory group
@@ -133,14 +135,11 @@ ctr=(ctr --address "$ctrd_sock" -n "$ctrd_ns")
 
 shim_pids() { cat "$st"/shim/*/shim.pid "$st"/s300/*/shim.pid "$tmp"/conmon/*/conmon.pid 2>/dev/null || true; }
 ctrd_shim_pids() { # our containerd's shims: started with our namespace and socket
-        local f
-        for f in /proc/[0-9]*/cmdline; do
-                [[ $(tr '\0' ' ' <"$f" 2>/dev/null) == *" -namespace $ctrd_ns "*" -address $ctrd_sock "* ]] &&
-                        { f=${f#/proc/}; echo "${f%/cmdline}"; }
-        done
+        ps -e -o pid= -o args= | awk -v ns=" -namespace $ctrd_ns " -v a=" -address $ctrd_sock " \
+                '$2 ~ /containerd-shim-runc-v2$/ && index($0 " ", ns) && index($0 " ", a) { print $1 }'
 }
 cleanup() {
-        local d id ids p pids r
+        local d id ids p pids
         set +e
         pids=$(shim_pids)
         # The containers: killed and deleted by their runtime; their shims then record the exit and go.
@@ -154,20 +153,29 @@ cleanup() {
                 [[ -d $d ]] && "$crun" --root "$st/crun" delete --force "${d##*/}"
         done >/dev/null 2>&1
         # containerd's: every task (killed) and container of our namespace through it, then whatever runc
-        # still has; the shims exit once their task is deleted.
+        # still has; the shims exit once their task is deleted. First a SIGKILL to each container's first
+        # process, if it is still the one in our group: `ctr tasks delete --force` kills and waits for
+        # one after the other.
         if [[ -n $ctrd_pid ]]; then
                 pids+=" $(ctrd_shim_pids)"
+                for d in "$st/containerd/io.containerd.runtime.v2.task/$ctrd_ns/$prefix"*; do
+                        p=$(cat "$d/init.pid") &&
+                                grep -q "/${prefix}cg/${d##*/}\$" "/proc/$p/cgroup" && kill -KILL "$p"
+                done
                 ids=$(timeout 20 "${ctr[@]}" containers list --quiet)
                 # shellcheck disable=SC2086
-                [[ -z $ids ]] || {
-                        timeout 60 "${ctr[@]}" tasks delete --force $ids
+                if [[ -n $ids ]]; then # in 4 parallel parts: each delete takes containerd ~0.1 s
+                        xargs -n "$((($(wc -w <<<"$ids") + 3) / 4))" -P 4 timeout 60 "${ctr[@]}" tasks delete --force <<<"$ids"
                         timeout 20 "${ctr[@]}" containers delete $ids
-                }
+                fi
         fi >/dev/null 2>&1
-        for r in runc "ctrd-runc/$ctrd_ns"; do
-                for d in "$st/$r/$prefix"*; do
-                        [[ -d $d ]] && /usr/sbin/runc --root "$st/$r" delete --force "${d##*/}"
-                done
+        # runc's (and what containerd left): all killed first, as delete --force waits for each to die.
+        local rs=("$st/runc/$prefix"* "$st/ctrd-runc/$ctrd_ns/$prefix"*)
+        for d in "${rs[@]}"; do
+                [[ -d $d ]] && /usr/sbin/runc --root "${d%/*}" kill "${d##*/}" KILL
+        done >/dev/null 2>&1
+        for d in "${rs[@]}"; do
+                [[ -d $d ]] && /usr/sbin/runc --root "${d%/*}" delete --force "${d##*/}"
         done >/dev/null 2>&1
         # The shims (ours, by pid): a few seconds to go by themselves, then SIGKILL.
         for _ in $(seq 50); do
@@ -235,9 +243,13 @@ done
 /usr/sbin/runc spec --bundle "$tmp"
 config_tmpl=$(jq --arg root "$rootfs" '.process.terminal = false | .process.args = ["sleep", "3600"] |
         .root = {path: $root, readonly: true} | .linux.cgroupsPath = "@CG@"' "$tmp/config.json")
+# The grouped v2 shim's containers carry the annotation that puts them all in one shim.
+config_grp=$(jq --arg g "${prefix}grp" '.annotations["io.containerd.runc.v2.group"] = $g' <<<"$config_tmpl")
 bundle() { # bundle ID: $tmp/b/ID with the container's own cgroupsPath
+        local c=$config_tmpl
+        [[ $1 != *-ctrd-grp-* ]] || c=$config_grp
         mkdir "$tmp/b/$1"
-        printf '%s\n' "${config_tmpl//@CG@/$cg_parent/$1}" >"$tmp/b/$1/config.json"
+        printf '%s\n' "${c//@CG@/$cg_parent/$1}" >"$tmp/b/$1/config.json"
 }
 
 # --- A private containerd, for containerd-shim-runc-v2 ---------------------------------------------
@@ -290,7 +302,7 @@ fi
 kinds=(tether tether-cs crun crun-cs runc tshim shimctl tshim-crun conmon-crun conmon-tether)
 shim_kinds=(tshim shimctl tshim-crun conmon-crun conmon-tether)
 if [[ -z $ctrd_skip ]]; then
-        kinds+=(ctrd) shim_kinds+=(ctrd)
+        kinds+=(ctrd ctrd-grp) shim_kinds+=(ctrd)
 fi
 declare -A desc start rt_of
 desc[tether]="tether run --detach (the runtime alone)"
@@ -304,8 +316,9 @@ desc[tshim-crun]="tether-shim, runtime crun"
 desc[conmon-crun]="conmon as podman runs it, runtime crun"
 desc[conmon-tether]="conmon as podman runs it, runtime tether"
 desc[ctrd]="containerd-shim-runc-v2, runtime runc (start: \`ctr run -d\`, with ctr and containerd)"
+desc[ctrd-grp]="containerd-shim-runc-v2, all in one shim by annotation, runtime runc (at $n_shim: that shim's / $n_shim)"
 rt_of=([tether]=tether [crun]=crun [tether-cs]=tether [crun-cs]=crun [runc]=runc [tshim]=tether [shimctl]=tether [tshim-crun]=crun [conmon-crun]=crun
-        [conmon-tether]=tether [ctrd]=runc)
+        [conmon-tether]=tether [ctrd]=runc [ctrd-grp]=runc)
 declare -A rt_bin=([tether]="$bin/tether" [crun]="$crun")
 rtargs() { echo "--runtime ${rt_bin[$1]} --runtime-arg --root --runtime-arg $st/$1"; }
 conmon_cmd() { # conmon_cmd RUNTIME: podman 4.3's conmon command line (see the top), then the start
@@ -326,18 +339,19 @@ start[tshim-crun]="plain $bin/tether-shim --id {} --bundle $tmp/b/{} $(rtargs cr
 start[conmon-crun]=$(conmon_cmd crun)
 start[conmon-tether]=$(conmon_cmd tether)
 start[ctrd]="plain ${ctr[*]} run --detach --log-uri file://$tmp/ctrd/{}.log --runtime io.containerd.runc.v2 --runc-root $st/ctrd-runc --config $tmp/b/{}/config.json {}"
+start[ctrd-grp]=${start[ctrd]}
 
 shim_pid() { # shim_pid KIND ID
         case $1 in
         conmon-*) cat "$tmp/conmon/$2/conmon.pid" ;;
-        ctrd) awk '/^PPid:/ { print $2 }' "/proc/$(ctr_pid "$@")/status" ;; # the shim is the subreaper
+        ctrd*) awk '/^PPid:/ { print $2 }' "/proc/$(ctr_pid "$@")/status" ;; # the shim is the subreaper
         *) cat "$st/shim/$2/shim.pid" ;;
         esac
 }
 ctr_pid() { # ctr_pid KIND ID: the container's first process
         case $1 in
         conmon-*) cat "$tmp/conmon/$2/pidfile" ;;
-        ctrd) cat "$st/containerd/io.containerd.runtime.v2.task/$ctrd_ns/$2/init.pid" ;;
+        ctrd*) cat "$st/containerd/io.containerd.runtime.v2.task/$ctrd_ns/$2/init.pid" ;;
         *) cat "$st/shim/$2/pid" ;;
         esac
 }
@@ -378,6 +392,8 @@ for ((i = 1; i <= n_shim; i++)); do
                 for k in "${shim_kinds[@]}"; do
                         pss1[$k]=$(mem_of "$k" Pss 1 1) rss1[$k]=$(mem_of "$k" Rss 1 1)
                 done
+                [[ -n $ctrd_skip ]] || pss1[ctrd-grp]=$(mem_of ctrd-grp Pss 1 1) rss1[ctrd-grp]=$(mem_of ctrd-grp Rss 1 1) \
+                        grp_priv1=$(mem_of ctrd-grp Private_Dirty 1 1)
         fi
 done
 # The private dirty pages of the first tether-shim, by mapping: what a shim costs however many run.
@@ -400,6 +416,11 @@ if [[ -z $ctrd_skip ]]; then
                 [[ $(cat "/proc/$p/comm") == containerd-shim* ]] || die "ctrd: the parent of a container, $p, is no containerd-shim-runc-v2"
         done
         ctrd_nshims=$(wc -w <<<"$ctrd_shims")
+        # The grouped ones: one shim for all, whose memory is shared by $n_shim containers.
+        grp_shims=$(for ((i = 1; i <= n_shim; i++)); do shim_pid ctrd-grp "${prefix}ctrd-grp-$i"; done | sort -u)
+        [[ $(wc -w <<<"$grp_shims") -eq 1 ]] || die "ctrd-grp: $n_shim containers in $(wc -w <<<"$grp_shims") shims, not one"
+        grp_pss=$(smaps "$grp_shims" Pss) grp_rss=$(smaps "$grp_shims" Rss) grp_priv=$(smaps "$grp_shims" Private_Dirty)
+        pssn[ctrd-grp]=$((grp_pss / n_shim)) rssn[ctrd-grp]=$((grp_rss / n_shim)) privn[ctrd-grp]=$((grp_priv / n_shim))
         ctrd_pss=$(smaps "$ctrd_pid" Pss) ctrd_rss=$(smaps "$ctrd_pid" Rss)
 fi
 
@@ -593,8 +614,12 @@ report() {
                 echo "- containerd-shim-runc-v2: driven by a private containerd (see bench/shim.sh's header) through"
                 echo "  \`ctr run -d --config BUNDLE/config.json\`, the others' spec; $ctrd_nshims shim processes for its $n_shim"
                 echo "  containers: one each, as no annotation groups them (io.containerd.runc.v2.group, or CRI's"
-                echo "  io.kubernetes.cri.sandbox-id, which puts a pod's containers under one shim). containerd itself"
-                echo "  with $n_shim containers: PSS $ctrd_pss kB, RSS $ctrd_rss kB, in none of the shim's figures."
+                echo "  io.kubernetes.cri.sandbox-id, which puts a pod's containers under one shim). With the first set"
+                echo "  (the \"all in one shim\" kind), $n_shim containers share one shim: PSS $grp_pss kB, RSS $grp_rss kB,"
+                echo "  private dirty $grp_priv kB (with 1: $grp_priv1 kB), so each container past the first adds about" \
+                        "$(awk -v a="$grp_priv" -v b="$grp_priv1" -v n="$n_shim" 'BEGIN { printf "%.0f", (a - b) / (n - 1) }') kB private dirty."
+                echo "  containerd itself with $((2 * n_shim)) containers: PSS $ctrd_pss kB, RSS $ctrd_rss kB, in none of the"
+                echo "  shims' figures."
         fi
         echo "- Containers: busybox \`sleep 3600\` from \`runc spec\` (read-only root, namespaces"
         echo "  $(jq -r '[.linux.namespaces[].type] | join(", ")' "$tmp/config.json")), each its own bundle and"
@@ -602,7 +627,7 @@ report() {
         echo "- PSS counts shared pages (libc, the binary) divided among all processes mapping them, so a shim's"
         echo "  PSS falls as more of its kind run; RSS does not. Private dirty (relocated data, heap, stack) is what"
         echo "  each shim keeps however many run: the floor of its PSS. PSS at 1 depends on who else maps the same"
-        echo "  files at that moment (here three tether-shims, two conmons$([[ -n $ctrd_skip ]] || echo ' and a containerd-shim-runc-v2'), one per kind;"
+        echo "  files at that moment (here three tether-shims, two conmons$([[ -n $ctrd_skip ]] || echo ' and two containerd-shim-runc-v2'), one per kind;"
         echo "  other work's processes)."
         echo "- Exec and dynamic linking alone (\`--help\`/\`--version\`, hyperfine -N medians): $exec_floors."
         echo "- Where the PSS of the first shim of each kind goes at $n_shim, largest mappings (kB):"
