@@ -513,9 +513,8 @@ stats() { # stats FILE: median mean min (ms) of samples in µs
 # rotate the kinds' order and run them back to back, so a pair shares the machine's load of that moment:
 # steadier than the difference of two medians on a shared machine.
 paired() {
-        paste "$tmp/start-$1" "$tmp/start-$2" | awk '{ print $1 - $2 }' | sort -n | awk '{ v[NR] = $1 } END {
-                m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-                printf "%.2f\n", m / 1000 }'
+        paste "$tmp/start-$1" "$tmp/start-$2" | awk '{ print $1 - $2 }' >"$tmp/paired"
+        stats "$tmp/paired" | cut -d ' ' -f 1
 }
 declare -A med mean min emed emean emin
 for k in "${kinds[@]}"; do read -r "med[$k]" "mean[$k]" "min[$k]" < <(stats "$tmp/start-$k"); done

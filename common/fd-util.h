@@ -66,17 +66,9 @@ static inline int first_unused_fd(void) {
 /* Opens /dev/null on whichever of 0, 1 and 2 our starter left closed, so that no pipe or socket of ours
  * gets one of those numbers and becomes a child's stdio by accident. Call it first in main(). */
 static inline int stdio_ensure_open(void) {
+        /* In order: the ones below are open by then, so open() returns fd itself. Inherited on purpose. */
         for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++)
-                if (fcntl(fd, F_GETFD) < 0) {
-                        int n = open("/dev/null", O_RDWR); /* inherited on purpose: stdio */
-
-                        if (n < 0)
-                                return -errno;
-                        if (n != fd) { /* lower ones are open by now: n == fd, but be sure */
-                                if (dup2(n, fd) < 0)
-                                        return -errno;
-                                close(n);
-                        }
-                }
+                if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) < 0)
+                        return -errno;
         return 0;
 }

@@ -453,8 +453,8 @@ int shim_start(Shim *s) {
                          s->o->runtime,
                          strerror(-r));
         /* the cgroup mounts' layout, read while create runs on the other CPU, off the start's path */
-        if (r >= 0 && cgroup_host_detect(&s->cgroup_host) < 0)
-                s->cgroup_host = NULL;
+        if (r >= 0) /* none on failure: open_cgroup() then finds no group, which is no error */
+                (void) cgroup_host_detect(&s->cgroup_host);
         return r;
 }
 
