@@ -355,6 +355,10 @@ ctr_pid() { # ctr_pid KIND ID: the container's first process
         *) cat "$st/shim/$2/pid" ;;
         esac
 }
+libc_sharers() { # how many processes map libc.so.6 (those this root can read)
+        # Processes that exit meanwhile make grep fail: the count stands.
+        grep -l 'libc\.so\.6' /proc/[0-9]*/maps 2>/dev/null | wc -l || true
+}
 smaps() { # smaps PID FIELD: kB
         awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/smaps_rollup"
 }
@@ -378,6 +382,26 @@ done
 
 t_start=$(date +%s.%N)
 declare -A pss1 rss1 pssn rssn privn maps
+# A lone shim of each binary first, while no other process maps that binary: its PSS is then all that one
+# shim costs the host (its own pages whole; libc, for the dynamic ones, shared with the host's other
+# processes as anywhere). In the rounds below each kind's first shim shares its binary with the other kinds
+# of it (three tether-shims, two conmons, two v2 shims), which flatters whoever has more kinds.
+lone_kinds=(tshim conmon-crun)
+[[ -n $ctrd_skip ]] || lone_kinds+=(ctrd)
+echo "bench/shim.sh: a lone shim of each binary..." >&2
+for k in "${lone_kinds[@]}"; do
+        id=$prefix$k-0
+        bundle "$id"
+        [[ $k != conmon-* ]] || mkdir "$tmp/conmon/$id"
+        # shellcheck disable=SC2086
+        "$helper" start "$id" "$tmp/stdin" "$tmp/$k.log" ${start[$k]} >/dev/null ||
+                die "$k: container '$id' did not start: $(tail -5 "$tmp/$k.log")"
+        pss1[$k]=$(mem_of "$k" Pss 0 0) rss1[$k]=$(mem_of "$k" Rss 0 0)
+        maps[$k]=$(awk '/^[0-9a-f]+-/ { n = $6 == "" ? "anon" : $6; sub(/.*\//, "", n) }
+                /^Pss:/ { p[n] += $2 } END { for (n in p) printf "%d %s\n", p[n], n }' \
+                "/proc/$(shim_pid "$k" "${prefix}$k-0")/smaps" | sort -rn | head -5 | awk '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $2, $1 }')
+done
+lone_libc=$(libc_sharers)
 echo "bench/shim.sh: starting $n_shim containers per shim and runtime, in rounds..." >&2
 for ((i = 1; i <= n_shim; i++)); do
         # The order rotates by round, so that no kind always follows the same one.
@@ -388,12 +412,8 @@ for ((i = 1; i <= n_shim; i++)); do
                 "$helper" start "$id" "$tmp/stdin" "$tmp/$k.log" ${start[$k]} >>"$tmp/start-$k" ||
                         die "$k: container '$id' did not start: $(tail -5 "$tmp/$k.log")"
         done
-        if ((i == 1)); then
-                for k in "${shim_kinds[@]}"; do
-                        pss1[$k]=$(mem_of "$k" Pss 1 1) rss1[$k]=$(mem_of "$k" Rss 1 1)
-                done
-                [[ -n $ctrd_skip ]] || pss1[ctrd-grp]=$(mem_of ctrd-grp Pss 1 1) rss1[ctrd-grp]=$(mem_of ctrd-grp Rss 1 1) \
-                        grp_priv1=$(mem_of ctrd-grp Private_Dirty 1 1)
+        if ((i == 1)) && [[ -z $ctrd_skip ]]; then
+                grp_priv1=$(mem_of ctrd-grp Private_Dirty 1 1)
         fi
 done
 # The private dirty pages of the first tether-shim, by mapping: what a shim costs however many run.
@@ -403,10 +423,6 @@ dirty_maps=$(awk '/^[0-9a-f]+-/ { n = $6 == "" ? "anon" : $6; sub(/.*\//, "", n)
 for k in "${shim_kinds[@]}"; do
         pssn[$k]=$(mem_of "$k" Pss 1 "$n_shim") rssn[$k]=$(mem_of "$k" Rss 1 "$n_shim")
         privn[$k]=$(mem_of "$k" Private_Dirty 1 "$n_shim")
-        # Where one shim's PSS goes: the 5 largest mappings of the first, by file.
-        maps[$k]=$(awk '/^[0-9a-f]+-/ { n = $6 == "" ? "anon" : $6; sub(/.*\//, "", n) }
-                /^Pss:/ { p[n] += $2 } END { for (n in p) printf "%d %s\n", p[n], n }' \
-                "/proc/$(shim_pid "$k" "${prefix}$k-1")/smaps" | sort -rn | head -5 | awk '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $2, $1 }')
 done
 if [[ -z $ctrd_skip ]]; then
         # One shim per container unless an annotation groups them (the shim's manager_linux.go,
@@ -546,8 +562,9 @@ report() {
         echo "## Per container: memory, start, exit record"
         echo
         echo "PSS and RSS from /proc/PID/smaps_rollup of the shim process (conmon's daemon, from --conmon-pidfile;"
-        echo "containerd-shim-runc-v2: the parent of the container's first process); at 1: the first container of"
-        echo "each kind; at $n_shim: the mean over that kind's $n_shim shims, all sleeping."
+        echo "containerd-shim-runc-v2: the parent of the container's first process); alone: one shim of that binary"
+        echo "started before any other (the only process mapping it); at $n_shim: the mean over that kind's $n_shim shims,"
+        echo "all sleeping."
         echo "Start: from exec of the starter to its return with the container running ($n_shim runs each, in rounds"
         echo "of all kinds, order rotating); for conmon, podman's sequence up to and including \`RUNTIME start\`;"
         echo "for containerd-shim-runc-v2, \`ctr run -d\`: ctr's exec, containerd's work and the shim's start."
@@ -556,11 +573,11 @@ report() {
         echo "\`ctr events\` writes it, through containerd), $n_exit containers each."
         [[ -z $ctrd_skip ]] || echo "containerd-shim-runc-v2 is not measured in this run: see the notes."
         echo
-        echo "| shim | PSS at 1 (kB) | PSS at $n_shim (kB) | RSS at $n_shim (kB) | private dirty at $n_shim (kB) | start median (ms) | start mean (ms) | start over the runtime alone, median (ms) | kill → exit record median (ms) |"
+        echo "| shim | PSS alone (kB) | PSS at $n_shim (kB) | RSS at $n_shim (kB) | private dirty at $n_shim (kB) | start median (ms) | start mean (ms) | start over the runtime alone, median (ms) | kill → exit record median (ms) |"
         echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
         for k in "${kinds[@]}"; do
-                if [[ -n ${pss1[$k]:-} ]]; then
-                        echo "| ${desc[$k]} | ${pss1[$k]} | ${pssn[$k]} | ${rssn[$k]} | ${privn[$k]} | ${med[$k]} | ${mean[$k]} |" \
+                if [[ -n ${pssn[$k]:-} ]]; then
+                        echo "| ${desc[$k]} | ${pss1[$k]:--} | ${pssn[$k]} | ${rssn[$k]} | ${privn[$k]} | ${med[$k]} | ${mean[$k]} |" \
                                 "$(sub_ "${med[$k]}" "${med[${rt_of[$k]}]}") | ${emed[$k]:--} |"
                 else
                         echo "| ${desc[$k]} | - | - | - | - | ${med[$k]} | ${mean[$k]} | - | - |"
@@ -584,11 +601,11 @@ report() {
         echo
         echo "| measure | tether | conmon | tether / conmon | target | met |"
         echo "| --- | ---: | ---: | ---: | --- | --- |"
-        local r
+        local r t=tshim c=conmon-crun
+        echo "| PSS of a lone shim (kB) | ${pss1[$t]} | ${pss1[$c]} | $(div "${pss1[$t]}" "${pss1[$c]}") | ≤ 0.5 | $(met "$(div "${pss1[$t]}" "${pss1[$c]}")" 0.5) |"
         for r in tether crun; do
-                local t=tshim c=conmon-$r
+                t=tshim c=conmon-$r
                 [[ $r == crun ]] && t=tshim-crun
-                echo "| PSS at 1, runtime $r (kB) | ${pss1[$t]} | ${pss1[$c]} | $(div "${pss1[$t]}" "${pss1[$c]}") | ≤ 0.5 | $(met "$(div "${pss1[$t]}" "${pss1[$c]}")" 0.5) |"
                 echo "| PSS at $n_shim, runtime $r (kB) | ${pssn[$t]} | ${pssn[$c]} | $(div "${pssn[$t]}" "${pssn[$c]}") | ≤ 0.5 | $(met "$(div "${pssn[$t]}" "${pssn[$c]}")" 0.5) |"
         done
         for r in tether crun; do
@@ -637,11 +654,12 @@ report() {
         echo "  cgroupsPath below this run's memory group; state on a private tmpfs; one private mount namespace."
         echo "- PSS counts shared pages (libc, the binary) divided among all processes mapping them, so a shim's"
         echo "  PSS falls as more of its kind run; RSS does not. Private dirty (relocated data, heap, stack) is what"
-        echo "  each shim keeps however many run: the floor of its PSS. PSS at 1 depends on who else maps the same"
-        echo "  files at that moment (here three tether-shims, two conmons$([[ -n $ctrd_skip ]] || echo ' and two containerd-shim-runc-v2'), one per kind;"
-        echo "  other work's processes)."
+        echo "  each shim keeps however many run: the floor of its PSS. A lone shim's PSS holds its binary's resident"
+        echo "  pages whole, and the shared libraries' divided among the host's other processes that map them (few"
+        echo "  on this machine: libc.so.6 by $lone_libc processes when the lone ones ran, so the dynamic shims' lone PSS is higher here"
+        echo "  than on a busy host)."
         echo "- Exec and dynamic linking alone (\`--help\`/\`--version\`, hyperfine -N medians): $exec_floors."
-        echo "- Where the PSS of the first shim of each kind goes at $n_shim, largest mappings (kB):"
+        echo "- Where the PSS of a lone shim goes, largest mappings (kB):"
         for k in tshim conmon-crun ctrd; do [[ -z ${maps[$k]:-} ]] || echo "  ${desc[$k]}: ${maps[$k]}."; done
         echo "  tether-shim's private dirty pages (kB): ${dirty_maps}."
         echo "- Total time $(awk -v a="$t_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }') s."
@@ -669,7 +687,7 @@ report_ctrd() { # the v2 shim's section of the report
         echo
         echo "| measure | tether-shim, tether | tether-shim, crun | containerd-shim-runc-v2, runc | tether-shim (tether) / v2 shim |"
         echo "| --- | ---: | ---: | ---: | ---: |"
-        row "PSS at 1 (kB)" "${pss1[$t]}" "${pss1[$c]}" "${pss1[$v]}"
+        row "PSS of a lone shim (kB)" "${pss1[$t]}" "-" "${pss1[$v]}"
         row "PSS at $n_shim (kB)" "${pssn[$t]}" "${pssn[$c]}" "${pssn[$v]}"
         row "RSS at $n_shim (kB)" "${rssn[$t]}" "${rssn[$c]}" "${rssn[$v]}"
         row "private dirty at $n_shim (kB)" "${privn[$t]}" "${privn[$c]}" "${privn[$v]}"
