@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -66,19 +67,36 @@ void cg_stats_io_stat(const char *text, CgroupStats *st) {
         }
 }
 
+/* The count after "MAJ:MIN OP " on a line that starts so, for OP "Read" or "Write". Not sscanf: it
+ * would bring glibc's 36 kB scanf engine into tether-shim's resident text (shim/tether-shim.order). */
+static bool blkio_line(const char *p, const char *op, unsigned long long *ret) {
+        char *end;
+
+        (void) strtoul(p, &end, 10);
+        if (end == p || *end != ':')
+                return false;
+        p = end + 1;
+        (void) strtoul(p, &end, 10);
+        if (end == p || *end != ' ')
+                return false;
+        p = end + 1;
+        if (strncmp(p, op, strlen(op)) != 0 || p[strlen(op)] != ' ')
+                return false;
+        p += strlen(op) + 1;
+        *ret = strtoull(p, &end, 10);
+        return end != p && (*end == '\n' || *end == '\0');
+}
+
 /* blkio.throttle.io_service_bytes_recursive and io_serviced_recursive: "MAJ:MIN Read N" lines. */
 void cg_stats_blkio(const char *text, bool bytes, CgroupStats *st) {
         for (const char *p = text; p && *p;) {
                 const char *nl = strchr(p, '\n');
-                char op[16];
                 unsigned long long v;
 
-                if (sscanf(p, "%*u:%*u %15s %llu", op, &v) == 2) {
-                        if (strcmp(op, "Read") == 0)
-                                *(bytes ? &st->io.read_bytes : &st->io.read_ios) += v;
-                        else if (strcmp(op, "Write") == 0)
-                                *(bytes ? &st->io.write_bytes : &st->io.write_ios) += v;
-                }
+                if (blkio_line(p, "Read", &v))
+                        *(bytes ? &st->io.read_bytes : &st->io.read_ios) += v;
+                else if (blkio_line(p, "Write", &v))
+                        *(bytes ? &st->io.write_bytes : &st->io.write_ios) += v;
                 p = nl ? nl + 1 : NULL;
         }
 }
