@@ -16,6 +16,8 @@ BUILD_PACKAGES=(meson ninja-build pkg-config gcc git musl-tools scdoc
 # What building libsystemd from Debian's source takes (build-aux/libsystemd-static.sh): dpkg-source,
 # and systemd's own configure requirements.
 BUILD_PACKAGES+=(dpkg-dev gperf libmount-dev python3-jinja2)
+# lld: it lays tether-shim out in the order of shim/tether-shim.order (shim/meson.build).
+BUILD_PACKAGES+=(lld)
 # podman, docker.io and containerd: the engines tests drive them with tether as their runtime (their
 # services are never started; the tests start private daemons). iproute2: network namespaces by path.
 # crun: tether-shim drives it as it drives tether (test_shim.py). dbus (dbus-daemon) and systemd (busctl):
