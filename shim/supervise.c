@@ -18,6 +18,7 @@
 #include "cgroup.h"
 #include "macro.h"
 #include "pidfd-util.h"
+#include "resident.h"
 #include "shim.h"
 
 #define PID_FILE "pid"
@@ -389,6 +390,9 @@ static void on_started(Shim *s, int code, int status, const char *error, void *u
         shim_changed(s);
         shim_notify_ready(s);
         report_ready(s, "ok %d", (int) s->container.pid);
+        /* The start is over: its code and data need not stay mapped for the container's life (resident.h).
+         * After the answer, so that the starter does not wait for it. */
+        (void) resident_drop_clean_image(NULL);
 }
 
 static void on_created(Shim *s, int code, int status, const char *error, void *userdata) {
