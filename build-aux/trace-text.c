@@ -2,9 +2,10 @@
 /*
  * trace-text PROGRAM [ARG...]: runs PROGRAM single-stepped under ptrace and writes, in the order they
  * first ran, the distinct offsets into PROGRAM's mapping of every instruction it executed, one per line
- * in hex, to $TRACE_TEXT_OUT (else stdout); a last line "# steps N". The process and its children are
- * traced until they exec: the runtime and the container run at full speed. build-aux/shim-order.sh turns the offsets
- * into tether-shim's link order. A build tool, never installed.
+ * in hex, to $TRACE_TEXT_OUT (else stdout); a last line "# steps N". SIGUSR2 to the tracer writes a line
+ * "# phase", after which every instruction counts as not run yet. The process and its children are
+ * traced until they exec: the runtime and the container run at full speed. build-aux/shim-order.sh turns
+ * the offsets into tether-shim's link order. A build tool, never installed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,6 +19,12 @@
 #include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+static volatile sig_atomic_t phase_requested;
+
+static void on_sigusr2(int sig) {
+        phase_requested = 1;
+}
 
 /* The range PROGRAM is mapped at: from its first mapping (file offset 0, so that an offset is the ELF
  * virtual address of a static-pie) to the end of its last. */
@@ -92,6 +99,9 @@ int main(int argc, char **argv) {
                       (void *) (PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL));
         if (program_range(pid, exe, &lo, &hi) < 0)
                 return fprintf(stderr, "trace-text: %s is not mapped in its process\n", exe), 1;
+        /* SIGUSR2 to the tracer starts a new phase (shim-order.sh: the start is over). */
+        if (sigaction(SIGUSR2, &(struct sigaction){.sa_handler = on_sigusr2}, NULL) < 0)
+                return perror("trace-text: sigaction"), 1;
         seen = calloc(hi - lo, 1);
         if (!seen)
                 return perror("trace-text"), 1;
@@ -106,8 +116,16 @@ int main(int argc, char **argv) {
                 struct user_regs_struct regs;
                 pid_t p = waitpid(-1, &status, __WALL);
 
+                if (p < 0 && errno == EINTR)
+                        continue;
                 if (p < 0)
                         break; /* none left */
+                if (phase_requested) {
+                        /* A new phase: what runs from here is listed again, whether it ran before or not. */
+                        phase_requested = 0;
+                        memset(seen, 0, hi - lo);
+                        fprintf(out, "# phase\n");
+                }
                 if (!WIFSTOPPED(status))
                         continue; /* exited or killed */
                 if (status >> 8 == (SIGTRAP | (PTRACE_EVENT_EXEC << 8))) {
