@@ -41,7 +41,8 @@ static int program_range(pid_t pid, const char *exe, uint64_t *lo, uint64_t *hi)
                 unsigned long a, b;
 
                 file[0] = '\0';
-                if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %4095s", &a, &b, file) < 2 || strcmp(file, exe) != 0)
+                if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %4095s", &a, &b, file) < 2 ||
+                    strcmp(file, exe) != 0)
                         continue;
                 if (*lo == 0)
                         *lo = a;
@@ -95,8 +96,11 @@ int main(int argc, char **argv) {
         if (ptrace(PTRACE_CONT, pid, NULL, NULL) < 0 || waitpid(pid, &status, 0) < 0 ||
             !WIFSTOPPED(status) || status >> 8 != (SIGTRAP | (PTRACE_EVENT_EXEC << 8)))
                 return fprintf(stderr, "trace-text: %s did not exec\n", exe), 1;
-        (void) ptrace(PTRACE_SETOPTIONS, pid, NULL,
-                      (void *) (PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL));
+        (void) ptrace(PTRACE_SETOPTIONS,
+                      pid,
+                      NULL,
+                      (void *) (PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC |
+                                PTRACE_O_EXITKILL));
         if (program_range(pid, exe, &lo, &hi) < 0)
                 return fprintf(stderr, "trace-text: %s is not mapped in its process\n", exe), 1;
         /* SIGUSR2 to the tracer starts a new phase (shim-order.sh: the start is over). */

@@ -23,12 +23,13 @@ static void fclosep(FILE **f) {
 
 /* "START-END PERMS OFFSET DEV INODE PATH": the range, whether it is read-only and private, and the path.
  * Not sscanf: resident.c runs in every shim, and glibc's scanf is 36 kB of text. */
-static bool parse_header(const char *line, uintptr_t *ret_lo, uintptr_t *ret_hi, bool *ret_candidate, const char **ret_path) {
+static bool parse_header(
+        const char *line, uintptr_t *ret_lo, uintptr_t *ret_hi, bool *ret_candidate, const char **ret_path) {
         const char *p = line;
         uintptr_t lo, hi;
         char *end;
 
-        /* a field line ("Anonymous: ...") may start with a hex digit too: nothing is set until it all parses */
+        /* a field line ("Anonymous: ...") may start with a hex digit too: set nothing until all parses */
         lo = (uintptr_t) strtoul(p, &end, 16);
         if (end == p || *end != '-')
                 return false;

@@ -32,15 +32,22 @@ static inline int time_format_rfc3339_ns(const struct timespec *ts, char *buf, s
         }
         days += 719468; /* from 1970-01-01 to 0000-03-01 */
         era = (days >= 0 ? days : days - 146096) / 146097;
-        doe = days - era * 146097;                                    /* [0, 146096] */
+        doe = days - era * 146097; /* [0, 146096] */
         yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
-        doy = doe - (365 * yoe + yoe / 4 - yoe / 100);                /* [0, 365] */
-        mp = (5 * doy + 2) / 153;                                     /* [0, 11], from March */
+        doy = doe - (365 * yoe + yoe / 4 - yoe / 100); /* [0, 365] */
+        mp = (5 * doy + 2) / 153; /* [0, 11], from March */
         day = (unsigned) (doy - (153 * mp + 2) / 5 + 1);
         month = (unsigned) (mp < 10 ? mp + 3 : mp - 9);
         year = yoe + era * 400 + (month <= 2);
-        if ((size_t) snprintf(buf, size, "%04d-%02u-%02uT%02d:%02d:%02d.%09ldZ", (int) year, month, day,
-                              (int) (secs / 3600), (int) (secs / 60 % 60), (int) (secs % 60),
+        if ((size_t) snprintf(buf,
+                              size,
+                              "%04d-%02u-%02uT%02d:%02d:%02d.%09ldZ",
+                              (int) year,
+                              month,
+                              day,
+                              (int) (secs / 3600),
+                              (int) (secs / 60 % 60),
+                              (int) (secs % 60),
                               ts->tv_nsec) >= size)
                 return -ENOBUFS;
         return 0;

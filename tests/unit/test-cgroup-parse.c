@@ -86,7 +86,9 @@ static void test_io(void) {
         TAP_EQ_INT(st.io.write_ios, 4);
         /* Lines that only look like one count nothing. */
         st = (CgroupStats){};
-        cg_stats_blkio("8:0 Readx 7\n8:0 Read 9x\n:0 Read 1\n8: Read 1\n8:0 Write\n8:0  Write 2\nRead 3\n", true, &st);
+        cg_stats_blkio("8:0 Readx 7\n8:0 Read 9x\n:0 Read 1\n8: Read 1\n8:0 Write\n8:0  Write 2\nRead 3\n",
+                       true,
+                       &st);
         TAP_EQ_INT(st.io.read_bytes, 0);
         TAP_EQ_INT(st.io.write_bytes, 0);
 }

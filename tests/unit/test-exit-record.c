@@ -99,26 +99,42 @@ static void test_format(void) {
  * rules, the year's ends, before 1970) and at 20000 times spread over its whole range. */
 static void test_format_time_matches_gmtime(void) {
         static const time_t fixed[] = {
-                0,           -1,          86399,       951782400 /* 2000-02-29 */,
-                951868800,   4107542400 /* 2100-02-28 */, 4107628800, 1796509693,
-                -62167219200LL /* 0000-01-01 */, 253402300799LL /* 9999-12-31T23:59:59 */,
-                -2208988800LL /* 1900-01-01 */, 68169600 /* 1972-02-29 */,
+                0,
+                -1,
+                86399,
+                951782400 /* 2000-02-29 */,
+                951868800,
+                4107542400 /* 2100-02-28 */,
+                4107628800,
+                1796509693,
+                -62167219200LL /* 0000-01-01 */,
+                253402300799LL /* 9999-12-31T23:59:59 */,
+                -2208988800LL /* 1900-01-01 */,
+                68169600 /* 1972-02-29 */,
         };
         unsigned bad = 0;
 
         for (size_t i = 0; i < ELEMENTSOF(fixed) + 20000; i++) {
-                time_t t = i < ELEMENTSOF(fixed) ? fixed[i]
-                                                 : -62167219200LL + (time_t) (((uint64_t) random() << 20 ^
-                                                                                (uint64_t) random()) %
-                                                                               (253402300800ULL + 62167219200ULL));
+                time_t t = i < ELEMENTSOF(fixed)
+                                   ? fixed[i]
+                                   : -62167219200LL +
+                                             (time_t) (((uint64_t) random() << 20 ^ (uint64_t) random()) %
+                                                       (253402300800ULL + 62167219200ULL));
                 struct timespec ts = {.tv_sec = t, .tv_nsec = 123456789};
                 char got[TIME_FORMAT_MAX], want[64];
                 struct tm tm;
 
                 /* strftime's %Y would not pad years before 1000 to RFC 3339's four digits */
                 if (!gmtime_r(&t, &tm) ||
-                    snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:%02d:%02d.123456789Z", tm.tm_year + 1900,
-                             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec) <= 0 ||
+                    snprintf(want,
+                             sizeof(want),
+                             "%04d-%02d-%02dT%02d:%02d:%02d.123456789Z",
+                             tm.tm_year + 1900,
+                             tm.tm_mon + 1,
+                             tm.tm_mday,
+                             tm.tm_hour,
+                             tm.tm_min,
+                             tm.tm_sec) <= 0 ||
                     time_format_rfc3339_ns(&ts, got, sizeof(got)) < 0 || strcmp(got, want) != 0) {
                         if (bad++ < 5)
                                 TAP_EQ_STR(got, want);
@@ -130,7 +146,8 @@ static void test_format_time_matches_gmtime(void) {
         TAP_EQ_INT(time_format_rfc3339_ns(&(struct timespec){.tv_sec = -62167219201LL}, (char[40]){}, 40),
                    -EINVAL);
         volatile size_t short_size = 30; /* one short of the whole; hidden from the format check */
-        TAP_EQ_INT(time_format_rfc3339_ns(&(struct timespec){.tv_sec = 0}, (char[30]){}, short_size), -ENOBUFS);
+        TAP_EQ_INT(time_format_rfc3339_ns(&(struct timespec){.tv_sec = 0}, (char[30]){}, short_size),
+                   -ENOBUFS);
 }
 
 static void test_write(void) {
