@@ -52,6 +52,22 @@ static bool parse_header(
         return true;
 }
 
+/* Whether LINE is the field NAME ("Anonymous:"), and then whether it says 0 kB. What does not parse is
+ * not 0: the mapping stays. */
+static bool field_is(const char *line, const char *name, bool *ret_zero) {
+        size_t n = strlen(name);
+        const char *p;
+        char *end;
+        unsigned long v;
+
+        if (strncmp(line, name, n) != 0)
+                return false;
+        p = line + n;
+        v = strtoul(p, &end, 10);
+        *ret_zero = end != p && v == 0 && strncmp(end, " kB", 3) == 0;
+        return true;
+}
+
 int resident_drop_clean_image(size_t *ret_bytes) {
         _cleanup_(fclosep) FILE *f = NULL;
         struct {
@@ -59,7 +75,8 @@ int resident_drop_clean_image(size_t *ret_bytes) {
         } ranges[MAX_RANGES];
         size_t n = 0, dropped = 0;
         char exe[PATH_MAX], line[PATH_MAX + 128];
-        bool in_exe = false;
+        /* the mapping being read: one of ours, and what its fields said so far */
+        bool in_exe = false, anon_zero = false, swap_zero = false;
         uintptr_t lo = 0, hi = 0;
         ssize_t len;
 
@@ -72,16 +89,28 @@ int resident_drop_clean_image(size_t *ret_bytes) {
                 return -errno;
         while (fgets(line, sizeof(line), f)) {
                 const char *path;
-                bool candidate;
+                size_t l = strcspn(line, "\n");
+                bool candidate, zero;
 
-                line[strcspn(line, "\n")] = '\0';
+                /* a line longer than a path can make: nothing is dropped rather than a part misread */
+                if (line[l] != '\n' && !feof(f))
+                        return -ENAMETOOLONG;
+                line[l] = '\0';
                 if (parse_header(line, &lo, &hi, &candidate, &path)) {
                         in_exe = candidate && strcmp(path, exe) == 0;
+                        anon_zero = swap_zero = false;
                         continue;
                 }
-                /* "Anonymous:      0 kB": no page of this mapping differs from the file */
-                if (in_exe && strncmp(line, "Anonymous:", 10) == 0) {
-                        if (strtoul(line + 10, NULL, 10) == 0 && n < MAX_RANGES)
+                if (!in_exe)
+                        continue;
+                /* A private page is counted under Anonymous while resident and under Swap once swapped
+                 * out: both 0 kB, and every page of the mapping is the file's. VmFlags ends the entry. */
+                if (field_is(line, "Anonymous:", &zero))
+                        anon_zero = zero;
+                else if (field_is(line, "Swap:", &zero))
+                        swap_zero = zero;
+                else if (strncmp(line, "VmFlags:", 8) == 0) {
+                        if (anon_zero && swap_zero && n < MAX_RANGES)
                                 ranges[n++] = (typeof(ranges[0])){lo, hi};
                         in_exe = false;
                 }
