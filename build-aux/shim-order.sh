@@ -33,9 +33,15 @@ rootfs=$build/demo-rootfs
 tmp=$(mktemp -d /tmp/tether-shim-order.XXXXXX)
 id=tso$$
 ctl=("$tmp/bin/shimctl" --state-dir "$tmp/shim" --bus none)
+tracers=()
 cleanup() {
+        local p
+        # A tracer still running (a failed run) is killed, and the shim it traces with it (EXITKILL); a pid
+        # is signalled only while it is still our tracer.
+        for p in "${tracers[@]}"; do
+                [ "$(readlink "/proc/$p/exe" 2>/dev/null)" != "$tmp/trace-text" ] || kill -KILL "$p" 2>/dev/null || true
+        done
         "$build/runtime/tether" --root "$tmp/rt" delete --force "$id" >/dev/null 2>&1 || true
-        if [ -f "$tmp/shim/$id/shim.pid" ]; then kill "$(cat "$tmp/shim/$id/shim.pid")" 2>/dev/null || true; fi
         rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -44,7 +50,7 @@ mkdir "$tmp/bin"
 cc -O2 -o "$tmp/trace-text" "$top/build-aux/trace-text.c"
 # shimctl runs the tether-shim beside it: here, the tracer wrapped around the real one.
 cp "$build/shim/shimctl" "$tmp/bin/shimctl"
-printf '#!/bin/sh\nexec %q %q "$@"\n' "$tmp/trace-text" "$shim" >"$tmp/bin/tether-shim"
+printf '#!/bin/bash\nexec %q %q "$@"\n' "$tmp/trace-text" "$shim" >"$tmp/bin/tether-shim"
 chmod +x "$tmp/bin/tether-shim"
 export TRACE_TEXT_OUT=$tmp/offsets
 
@@ -55,6 +61,7 @@ new_phase() {
         local tracer
         tracer=$(awk '/^TracerPid:/ { print $2 }' "/proc/$(cat "$tmp/shim/$id/shim.pid")/status")
         [ "${tracer:-0}" != 0 ] || die "the shim is not traced"
+        tracers+=("$tracer")
         kill -USR2 "$tracer"
 }
 # shellcheck disable=SC2016
@@ -94,6 +101,7 @@ mkdir "$bundle"
         --runtime "$build/runtime/tether" --runtime-arg --root --runtime-arg "$tmp/rt" --linger 1 \
         --stop-timeout 1 --log-max-size 1000000 --log-max-files 2 </dev/null >/dev/null 2>&1 &
 tracer=$!
+tracers+=("$tracer")
 for _ in $(seq 600); do
         t "${ctl[@]}" status "$id" 2>/dev/null | grep -q '^State: *running' && break
         sleep 0.1
@@ -108,6 +116,7 @@ t "${ctl[@]}" wait "$id" >/dev/null || true
 t "${ctl[@]}" status "$id" >/dev/null
 wait "$tracer" || die "the detached shim failed"
 
+# Written beside, then renamed: a failed run leaves the committed order as it was.
 out=$top/shim/tether-shim.order
 nm --defined-only -S "$shim" | /usr/bin/python3 -c '
 import bisect, sys
@@ -137,5 +146,6 @@ with open(sys.argv[2], "w") as f:
     f.write("# Made by build-aux/shim-order.sh; read by lld (shim/meson.build). Do not edit.\n")
     f.write("".join(n + "\n" for n in order))
 print(f"shim-order.sh: {len(order)} functions, {sum(f[1] for f in funcs if f[2] in seen) // 1024} kB", file=sys.stderr)
-' "$tmp/offsets" "$out"
+' "$tmp/offsets" "$tmp/order"
+mv "$tmp/order" "$out"
 echo "$out"

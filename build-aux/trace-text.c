@@ -29,7 +29,7 @@ static void on_sigusr2(int sig) {
 /* The range PROGRAM is mapped at: from its first mapping (file offset 0, so that an offset is the ELF
  * virtual address of a static-pie) to the end of its last. */
 static int program_range(pid_t pid, const char *exe, uint64_t *lo, uint64_t *hi) {
-        char path[64], line[PATH_MAX + 128], file[PATH_MAX];
+        char path[64], line[PATH_MAX + 128];
         FILE *f;
 
         snprintf(path, sizeof path, "/proc/%d/maps", (int) pid);
@@ -39,10 +39,13 @@ static int program_range(pid_t pid, const char *exe, uint64_t *lo, uint64_t *hi)
         *lo = *hi = 0;
         while (fgets(line, sizeof line, f)) {
                 unsigned long a, b;
+                char *path =
+                        strchr(line, '/'); /* the path is the line's last field, the only one with '/' */
 
-                file[0] = '\0';
-                if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %4095s", &a, &b, file) < 2 ||
-                    strcmp(file, exe) != 0)
+                if (!path || sscanf(line, "%lx-%lx", &a, &b) != 2)
+                        continue;
+                path[strcspn(path, "\n")] = '\0';
+                if (strcmp(path, exe) != 0)
                         continue;
                 if (*lo == 0)
                         *lo = a;
@@ -136,9 +139,18 @@ int main(int argc, char **argv) {
                         (void) ptrace(PTRACE_DETACH, p, NULL, NULL);
                         continue;
                 }
-                /* A signal for the tracee is delivered with its next step; a trap is the step's own (or
-                 * a fork event; a new child's first stop is its SIGSTOP, not to be delivered). */
-                sig = WSTOPSIG(status) == SIGTRAP || WSTOPSIG(status) == SIGSTOP ? 0 : WSTOPSIG(status);
+                /* A signal for the tracee is delivered with its next step. */
+                switch (WSTOPSIG(status)) {
+                case SIGTRAP: /* the step's own, or an event's */
+                case SIGSTOP: /* a new child's first stop */
+                case SIGTSTP: /* stop signals would stop it for good: traced, nobody continues it */
+                case SIGTTIN:
+                case SIGTTOU:
+                        sig = 0;
+                        break;
+                default:
+                        sig = WSTOPSIG(status);
+                }
                 if (sig == 0 && ptrace(PTRACE_GETREGS, p, NULL, &regs) == 0) {
                         steps++;
                         if (regs.rip >= lo && regs.rip < hi && !seen[regs.rip - lo]) {
