@@ -177,6 +177,13 @@ static int read_properties(sd_bus_message *m, ContainerInfo *info) {
         return sd_bus_message_exit_container(m);
 }
 
+bool ctl_error_is_no_such_container(const sd_bus_error *error) {
+        return sd_bus_error_has_names(error,
+                                      SHIM_BUS_ERROR_NO_SUCH_CONTAINER,
+                                      SD_BUS_ERROR_UNKNOWN_OBJECT,
+                                      SD_BUS_ERROR_UNKNOWN_INTERFACE);
+}
+
 static int info_from_shim(const Ctl *c, const char *id, ContainerInfo *info) {
         _cleanup_(ctl_target_done) CtlTarget t = {};
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -195,11 +202,7 @@ static int info_from_shim(const Ctl *c, const char *id, ContainerInfo *info) {
                                &reply,
                                "s",
                                SHIM_BUS_INTERFACE);
-        if (r < 0 && t.dest &&
-            sd_bus_error_has_names(&error,
-                                   SHIM_BUS_ERROR_NO_SUCH_CONTAINER,
-                                   SD_BUS_ERROR_UNKNOWN_OBJECT,
-                                   SD_BUS_ERROR_UNKNOWN_INTERFACE))
+        if (r < 0 && t.dest && ctl_error_is_no_such_container(&error))
                 r = -ENOENT; /* tether-busd publishes no such container */
         sd_bus_error_free(&error);
         if (r < 0)

@@ -61,6 +61,9 @@ int ctl_info(const Ctl *c, const char *id, ContainerInfo *ret);
 /* Connects c->bus to the system bus (address NULL) or address, if tether-busd answers there: 1; 0 if it
  * does not (c->bus stays NULL); -errno if the bus cannot be reached. */
 int ctl_bus_open(Ctl *c, const char *address);
+/* Whether a call's error says the container is not there: tether-busd's NoSuchContainer, or sd-bus's
+ * unknown object or interface (a shim's socket, an older tether-busd). */
+bool ctl_error_is_no_such_container(const sd_bus_error *error);
 /* Every container tether-busd publishes (GetManagedObjects), a new array of *ret_n. */
 int ctl_bus_list(const Ctl *c, ContainerInfo **ret, size_t *ret_n);
 

@@ -266,10 +266,7 @@ static int call(const Ctl *c,
         if (r >= 0)
                 r = sd_bus_call(t.bus, m, timeout, &error, ret_reply);
         if (r < 0) {
-                if (sd_bus_error_has_names(&error,
-                                           SHIM_BUS_ERROR_NO_SUCH_CONTAINER,
-                                           SD_BUS_ERROR_UNKNOWN_OBJECT,
-                                           SD_BUS_ERROR_UNKNOWN_INTERFACE))
+                if (ctl_error_is_no_such_container(&error))
                         ctl_errno(-ENOENT, id, method);
                 else
                         ctl_bus_error(id, method, &error, r);
@@ -296,12 +293,8 @@ int ctl_wait_exit(const Ctl *c, const char *id) {
                 return code;
         if (r < 0 && t.dest && error.name && !sd_bus_error_has_name(&error, SD_BUS_ERROR_NO_REPLY)) {
                 /* tether-busd's own answer: from the record, or why there is none */
-                r = sd_bus_error_has_names(&error,
-                                           SHIM_BUS_ERROR_NO_SUCH_CONTAINER,
-                                           SD_BUS_ERROR_UNKNOWN_OBJECT,
-                                           SD_BUS_ERROR_UNKNOWN_INTERFACE)
-                            ? ctl_errno(-ENOENT, id, "wait")
-                            : ctl_bus_error(id, "Wait", &error, r);
+                r = ctl_error_is_no_such_container(&error) ? ctl_errno(-ENOENT, id, "wait")
+                                                           : ctl_bus_error(id, "Wait", &error, r);
                 sd_bus_error_free(&error);
                 return -1;
         }
